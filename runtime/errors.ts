@@ -109,3 +109,50 @@ export class WorkerDiedError extends TroupeError {
     super('ERR_WORKER_DIED', message, context);
   }
 }
+
+const errorClasses: Record<string, new (message: string, context?: ErrorContext) => TroupeError> = {
+  InvalidOptionError, MessageValidationError, UnserializableMessageError, AskTimeoutError,
+  ActorNotFoundError, DuplicateNameError, MailboxFullError, BehaviourLoadError, ActorFailedError,
+  SystemStoppedError, TaskAbortedError, WorkerDiedError,
+};
+
+/** An error as it crosses a thread: plain data. */
+export interface WireError {
+  name: string;
+  code?: string;
+  message: string;
+  context?: ErrorContext;
+  stack?: string;
+}
+
+export function errorToWire(err: unknown): WireError {
+  if (err instanceof TroupeError) {
+    return { name: err.name, code: err.code, message: err.message, context: sanitizeContext(err.context), stack: err.stack };
+  }
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}
+
+/** Rebuild a typed error on the receiving thread, so `instanceof` and `code` work across threads. */
+export function errorFromWire(w: WireError): Error {
+  const C = errorClasses[w.name];
+  let err: Error;
+  if (C !== undefined) {
+    err = new C(w.message, w.context ?? {});
+  } else if (w.code !== undefined) {
+    err = new TroupeError(w.code, w.message, w.context ?? {});
+  } else {
+    err = new Error(w.message);
+    err.name = w.name;
+  }
+  if (w.stack !== undefined) err.stack = w.stack;
+  return err;
+}
+
+function sanitizeContext(ctx: ErrorContext): ErrorContext {
+  const out: ErrorContext = {};
+  for (const [k, v] of Object.entries(ctx)) {
+    out[k] = typeof v === 'object' && v !== null ? JSON.parse(JSON.stringify(v)) : typeof v === 'function' ? String(v) : v;
+  }
+  return out;
+}

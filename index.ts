@@ -1,0 +1,14 @@
+/**
+ * Troupe: an actor-model runtime for Node.js. Actors with mailboxes live on a pool of worker
+ * threads; this is the one public entry point.
+ */
+export { ActorSystem, type ActorInfo, type WorkerStats } from './runtime/ActorSystem.js';
+export { ActorRef } from './runtime/ActorRef.js';
+export { defineActor } from './actors/defineActor.js';
+export type { Behaviour, BehaviourSpec, MessageOf, ArgsOf } from './actors/Behaviour.js';
+export type { ActorContext, AskOptions, Signal, Timers } from './actors/ActorContext.js';
+export type { SystemOptions } from './runtime/SystemOptions.js';
+export type { SpawnOptions, Placement, MailboxOptions, OverflowPolicy } from './runtime/SpawnOptions.js';
+export type { DeadLetter, SystemEvent } from './runtime/Streams.js';
+export * from './runtime/errors.js';
+export { createLogger } from './runtime/logger.js';

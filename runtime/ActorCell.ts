@@ -1,0 +1,286 @@
+import type { Logger } from 'pino';
+import type { Behaviour } from '../actors/Behaviour.js';
+import type { Signal } from '../actors/ActorContext.js';
+import { ActorRef } from './ActorRef.js';
+import { Mailbox } from './Mailbox.js';
+import { CellContext } from './CellContext.js';
+import { ActorFailedError, MailboxFullError, MessageValidationError, errorToWire } from './errors.js';
+import { messageTypeOf } from './Transferable.js';
+import type { LocalNode } from './LocalNode.js';
+import type { OverflowPolicy } from './SpawnOptions.js';
+
+export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
+
+/** Marks a mailbox triple whose message is a lifecycle signal, not a user message. */
+export const SIGNAL = Symbol('troupe.signal');
+
+/** Restarts allowed in a row before the default supervision gives up on an actor. */
+const DEFAULT_MAX_RESTARTS = 10;
+const DEFAULT_RESTART_WINDOW_MS = 10_000;
+
+/**
+ * One actor on one thread: behaviour, private state, mailbox, and the bookkeeping the scheduler needs.
+ * An actor never handles two messages at once: while an async handler is pending the cell is
+ * `suspended` and is not scheduled, however many messages arrive.
+ */
+export class ActorCell {
+  status: Status = Status.Starting;
+  scheduled = false;
+  suspended = false;
+  state: unknown = undefined;
+  readonly mailbox = new Mailbox();
+  handled = 0;
+  failures = 0;
+  restarts = 0;
+  private restartTimes: number[] | undefined;
+  private ctxCache: CellContext | undefined;
+  private refCache: ActorRef | undefined;
+  watchers: ActorRef[] | undefined;
+  children: Map<string, ActorRef> | undefined;
+  stashed: unknown[] | undefined;
+  topics: string[] | undefined;
+  pendingStopReason: string | undefined;
+  private childCounter = 0;
+
+  constructor(
+    readonly node: LocalNode,
+    readonly id: string,
+    public behaviour: Behaviour,
+    readonly args: unknown,
+    readonly parent: ActorRef | undefined,
+    readonly throughput: number,
+    readonly capacity: number,
+    readonly overflow: OverflowPolicy,
+  ) {}
+
+  get ref(): ActorRef {
+    if (this.refCache === undefined) {
+      this.refCache = new ActorRef(this.id, this.node.id, this.behaviour.key);
+      this.refCache._cell = this;
+    }
+    return this.refCache;
+  }
+
+  get ctx(): CellContext {
+    return (this.ctxCache ??= new CellContext(this));
+  }
+
+  get log(): Logger {
+    return this.ctx.log;
+  }
+
+  nextChildId(): string {
+    return `${this.id}/${++this.childCounter}`;
+  }
+
+  /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
+  start(onStarted?: (err?: unknown) => void): void {
+    let r: unknown;
+    try {
+      r = this.behaviour.init(this.args, this.ctx);
+    } catch (err) {
+      this.startFailed(err, onStarted);
+      return;
+    }
+    if (isThenable(r)) {
+      this.suspended = true;
+      r.then(
+        (s) => { this.suspended = false; this.state = s; this.becomeReady(onStarted); },
+        (err) => { this.suspended = false; this.startFailed(err, onStarted); },
+      );
+    } else {
+      this.state = r;
+      this.becomeReady(onStarted);
+    }
+  }
+
+  private becomeReady(onStarted?: (err?: unknown) => void): void {
+    if (this.status === Status.Starting) this.status = Status.Ready;
+    onStarted?.();
+    this.afterTurn();
+  }
+
+  private startFailed(err: unknown, onStarted?: (err?: unknown) => void): void {
+    this.node.log.error({ err, actor: this.id, behaviour: this.behaviour.name, worker: this.node.id }, 'actor init failed');
+    onStarted?.(err);
+    this.node.stopCell(this, 'init-failed');
+  }
+
+  /** Accept a message. Returns false when a bounded mailbox refused it. */
+  enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown): void {
+    const mb = this.mailbox;
+    if (mb.size >= this.capacity) {
+      if (!this.overflowed(message, sender, reply)) return;
+    }
+    mb.push(message, sender, reply);
+    if (!this.scheduled && !this.suspended && this.status === Status.Ready) {
+      this.scheduled = true;
+      this.node.schedule(this);
+    }
+  }
+
+  /** Apply the overflow policy; true when the new message should still be queued. */
+  private overflowed(message: unknown, sender: ActorRef | undefined, reply: unknown): boolean {
+    const type = messageTypeOf(message);
+    switch (this.overflow) {
+      case 'drop-newest':
+        this.node.deadLetter(this.id, message, 'mailbox-full:dropped-newest', sender, reply);
+        return false;
+      case 'drop-oldest': {
+        this.mailbox.shift();
+        this.node.deadLetter(this.id, this.mailbox.message, 'mailbox-full:dropped-oldest', this.mailbox.sender as ActorRef | undefined, this.mailbox.reply);
+        return true;
+      }
+      default: {
+        const err = new MailboxFullError(
+          `mailbox of actor '${this.id}' is full (capacity ${this.capacity}); message '${type}' rejected`,
+          { actor: this.id, messageType: type, capacity: this.capacity, worker: this.node.id },
+        );
+        if (reply !== undefined) {
+          this.node.replyError(reply, err);
+          return false;
+        }
+        if (this.node.current !== undefined || sender === undefined) throw err;
+        this.node.deadLetter(this.id, message, 'mailbox-full', sender, undefined);
+        return false;
+      }
+    }
+  }
+
+  validate(message: unknown): unknown {
+    const schema = this.behaviour.messages;
+    if (schema === undefined) return message;
+    const r = schema.safeParse(message);
+    if (r.success) return r.data;
+    throw validationError(this.id, this.behaviour.name, message, r.error.issues);
+  }
+
+  /** Handle up to `throughput` messages; called by the scheduler only. */
+  run(): void {
+    this.scheduled = false;
+    const node = this.node;
+    const mb = this.mailbox;
+    const receive = this.behaviour.receive;
+    const ctx = this.ctx;
+    let budget = this.throughput;
+    node.current = this;
+    while (budget-- > 0 && mb.size > 0) {
+      mb.shift();
+      const m = mb.message;
+      ctx.sender = mb.sender as ActorRef | undefined;
+      ctx.replyTo = mb.reply;
+      ctx.message = m;
+      let r: unknown;
+      try {
+        r = mb.reply === SIGNAL ? this.signal(m as Signal) : receive(this.state, m, ctx);
+      } catch (err) {
+        this.fail(err, m, ctx.replyTo, ctx.sender);
+        if (this.status !== Status.Ready) break;
+        continue;
+      }
+      if (r !== undefined) {
+        if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
+          this.await(r as PromiseLike<unknown>, m, ctx.replyTo, ctx.sender);
+          break;
+        }
+        this.state = r;
+      }
+      this.handled++;
+      if (this.status !== Status.Ready) break;
+    }
+    node.current = undefined;
+    this.afterTurn();
+  }
+
+  private signal(sig: Signal): unknown {
+    const h = this.behaviour.onSignal;
+    if (h === undefined) return undefined;
+    return h(this.state, sig, this.ctx);
+  }
+
+  private await(p: PromiseLike<unknown>, m: unknown, reply: unknown, sender: ActorRef | undefined): void {
+    this.suspended = true;
+    p.then(
+      (next) => {
+        this.suspended = false;
+        if (next !== undefined) this.state = next;
+        this.handled++;
+        this.afterTurn();
+      },
+      (err) => {
+        this.suspended = false;
+        this.fail(err, m, reply, sender);
+        this.afterTurn();
+      },
+    );
+  }
+
+  /** Reschedule if work is left, or finish a stop that was requested mid-turn. */
+  afterTurn(): void {
+    if (this.suspended) return;
+    if (this.status === Status.Ready) {
+      if (this.mailbox.size > 0 && !this.scheduled) {
+        this.scheduled = true;
+        this.node.schedule(this);
+      }
+    } else if (this.status === Status.Stopping && this.pendingStopReason !== undefined) {
+      const reason = this.pendingStopReason;
+      this.pendingStopReason = undefined;
+      this.node.finishStop(this, reason);
+    }
+  }
+
+  /**
+   * A handler threw or its promise rejected. The asker (if any) gets an ActorFailedError at once;
+   * the supervisor decides about the actor. Until a supervisor is attached, the default restarts
+   * the actor in place (fresh state from `init`, mailbox kept) within a restart intensity.
+   */
+  fail(err: unknown, message: unknown, reply: unknown, sender: ActorRef | undefined): void {
+    this.failures++;
+    const type = messageTypeOf(message);
+    const error = new ActorFailedError(
+      `actor '${this.id}' failed handling '${type}' on worker ${this.node.id}: ${(err as Error)?.message ?? String(err)}`,
+      { actor: this.id, messageType: type, worker: this.node.id, behaviour: this.behaviour.name },
+      err,
+    );
+    if (reply !== undefined && reply !== SIGNAL) this.node.replyError(reply, error);
+    this.node.log.warn({ err, actor: this.id, messageType: type, worker: this.node.id, sender: sender?.id }, 'actor handler failed');
+    this.node.deadLetter(this.id, message, 'handler-failed', sender, undefined);
+    if (this.node.supervise(this, err, type)) return;
+    this.restartInPlace(err, type);
+  }
+
+  /** Default supervision: restart with fresh state, give up past the intensity. */
+  restartInPlace(cause: unknown, messageType: string): void {
+    const now = Date.now();
+    const times = (this.restartTimes ??= []);
+    times.push(now);
+    while (times.length > 0 && times[0]! < now - DEFAULT_RESTART_WINDOW_MS) times.shift();
+    if (times.length > DEFAULT_MAX_RESTARTS) {
+      this.node.emitEvent({ type: 'gave-up', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
+      this.node.stopCell(this, 'restart-intensity');
+      return;
+    }
+    this.restarts++;
+    this.node.emitEvent({ type: 'restart', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
+    this.ctx.timers.cancelAll();
+    this.status = Status.Starting;
+    this.start();
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+export function validationError(
+  actor: string, behaviour: string, message: unknown, issues: readonly { path: PropertyKey[]; message: string }[],
+): MessageValidationError {
+  const first = issues[0]!;
+  const field = first.path.map(String).join('.') || '(message)';
+  const type = messageTypeOf(message);
+  return new MessageValidationError(
+    `message '${type}' to actor '${actor}' is invalid at '${field}': ${first.message}`,
+    { actor, behaviour, messageType: type, field, issues: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
+  );
+}

@@ -1,0 +1,83 @@
+import { addExtension } from 'msgpackr';
+import type { AskOptions } from '../actors/ActorContext.js';
+
+/** What a ref needs from the thread it is used on. Set once per thread by that thread's node. */
+export interface RefHost {
+  tell(target: ActorRef, message: unknown, sender: ActorRef | undefined): void;
+  ask(target: ActorRef, message: unknown, options: AskOptions | undefined): Promise<unknown>;
+  offer(target: ActorRef, message: unknown): Promise<void>;
+  currentSender(): ActorRef | undefined;
+  resolveRef(id: string, node: number, behaviour: string): ActorRef;
+}
+
+let host: RefHost | undefined;
+
+/** @internal */
+export function setRefHost(h: RefHost): void {
+  host = h;
+}
+
+function requireHost(): RefHost {
+  if (host === undefined) throw new Error('this thread has no running Troupe system');
+  return host;
+}
+
+/**
+ * A location-transparent handle to an actor. The same `tell`/`ask` works from the main thread, from
+ * an actor on the same worker and from an actor on another worker; refs travel inside messages.
+ */
+export class ActorRef<M = unknown> {
+  /** @internal the local cell, cached by the node when the actor lives on this thread */
+  _cell: unknown = undefined;
+  /** Phantom field so refs to different message types do not unify. */
+  declare readonly _messageType?: M;
+
+  constructor(
+    readonly id: string,
+    /** @internal the thread the actor lives on (0 = main thread); updated when it migrates */
+    public node: number,
+    /** @internal `module#export` of its behaviour, '' for system actors */
+    readonly behaviour: string,
+  ) {}
+
+  /** Fire and forget. Inside an actor the sender is that actor. */
+  tell(message: M): void {
+    const h = host ?? requireHost();
+    h.tell(this as ActorRef, message, h.currentSender());
+  }
+
+  /** Request/response with a timeout; rejects with AskTimeoutError naming the actor and message type. */
+  ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
+    return requireHost().ask(this as ActorRef, message, options) as Promise<R>;
+  }
+
+  /**
+   * Send and wait until the actor's mailbox has accepted the message: the backpressure a producer
+   * outside the system uses with bounded mailboxes.
+   */
+  offer(message: M): Promise<void> {
+    return requireHost().offer(this as ActorRef, message);
+  }
+
+  equals(other: ActorRef<unknown> | undefined): boolean {
+    return other !== undefined && other.id === this.id;
+  }
+
+  toString(): string {
+    return `ActorRef(${this.id})`;
+  }
+
+  toJSON(): { id: string; worker: number } {
+    return { id: this.id, worker: this.node };
+  }
+}
+
+// Refs inside structured payloads cross threads as [id, node, behaviour] and come back as live refs
+// of the receiving thread.
+addExtension({
+  Class: ActorRef,
+  type: 0x54, // 'T'
+  write: (ref: ActorRef) => [ref.id, ref.node, ref.behaviour],
+  read: (data: [string, number, string]) =>
+    host ? host.resolveRef(data[0], data[1], data[2]) : new ActorRef(data[0], data[1], data[2]),
+});

@@ -1,0 +1,342 @@
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import type { AskOptions } from '../actors/ActorContext.js';
+import { isBehaviour, type Behaviour } from '../actors/Behaviour.js';
+import { ActorRef } from './ActorRef.js';
+import { LocalNode, type SpawnSpec } from './LocalNode.js';
+import { resolveSystemOptions, type ResolvedSystemOptions, type SystemOptions } from './SystemOptions.js';
+import { SpawnOptionsSchema, type SpawnOptions } from './SpawnOptions.js';
+import {
+  ActorNotFoundError, DuplicateNameError, InvalidOptionError, SystemStoppedError, WorkerDiedError, type WireError, errorFromWire,
+} from './errors.js';
+import { createLogger } from './logger.js';
+import { loadBehaviour } from './BehaviourLoader.js';
+import { hashId } from './Placement.js';
+import { DeadLetterStream, EventStream, type DeadLetter, type SystemEvent } from './Streams.js';
+
+export interface ActorInfo {
+  id: string;
+  worker: number;
+  behaviour: string;
+  parent?: string;
+}
+
+export interface WorkerStats {
+  worker: number;
+  actors: number;
+  runQueue: number;
+  mailboxes: number;
+  handled: number;
+  failures: number;
+}
+
+/**
+ * The main-thread face of a running system: starts the worker pool, places actors, keeps the
+ * registry, and turns the workers' reports into the dead-letter and event streams.
+ */
+export class ActorSystem {
+  readonly options: ResolvedSystemOptions;
+  readonly log: Logger;
+  readonly deadLetters = new DeadLetterStream();
+  readonly events = new EventStream();
+  /** @internal */
+  readonly node: LocalNode;
+  private readonly workers: Worker[] = [];
+  private readonly registry = new Map<string, ActorInfo & { ref: ActorRef }>();
+  private readonly perWorker: number[];
+  private idCounter = 0;
+  private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private stopPromise: Promise<void> | undefined;
+
+  /** Start a system: validates options, starts the worker threads and waits until they serve. */
+  static async start(options: SystemOptions = {}): Promise<ActorSystem> {
+    const resolved = resolveSystemOptions(options);
+    const system = new ActorSystem(resolved);
+    await system.boot();
+    return system;
+  }
+
+  private constructor(options: ResolvedSystemOptions) {
+    this.options = options;
+    this.log = options.logger ?? createLogger();
+    const n = options.workers + 1;
+    const rings: (SharedArrayBuffer | null)[][] = [];
+    for (let from = 0; from < n; from++) {
+      rings.push([]);
+      for (let to = 0; to < n; to++) rings[from]!.push(from === to ? null : new SharedArrayBuffer(16 + options.ringBytes));
+    }
+    const doorbells = Array.from({ length: n }, () => new SharedArrayBuffer(8));
+    this.topology = { rings, doorbells };
+    this.perWorker = new Array<number>(n).fill(0);
+    this.node = new LocalNode(
+      { id: 0, workers: options.workers, rings, doorbells },
+      { throughput: options.throughput, askTimeoutMs: options.askTimeoutMs, sliceMs: options.sliceMs, idleSpinMicros: 0 },
+      this.log,
+    );
+    this.node.controlHook = (origin, msg, corr) => this.onControl(origin, msg, corr);
+    this.node.lookupHook = (id) => this.registry.get(id)?.ref;
+  }
+
+  private readonly topology: { rings: (SharedArrayBuffer | null)[][]; doorbells: SharedArrayBuffer[] };
+
+  private async boot(): Promise<void> {
+    const o = this.options;
+    const entry = new URL('./worker/entry.js', import.meta.url);
+    const settings = { throughput: o.throughput, askTimeoutMs: o.askTimeoutMs, sliceMs: o.sliceMs, idleSpinMicros: o.idleSpinMicros };
+    const ready: Promise<unknown>[] = [];
+    for (let id = 1; id <= o.workers; id++) {
+      const w = new Worker(entry, {
+        workerData: {
+          topology: { id, workers: o.workers, rings: this.topology.rings, doorbells: this.topology.doorbells },
+          settings,
+          logLevel: o.logLevel ?? this.log.level,
+        },
+        resourceLimits: o.resourceLimits,
+        name: `troupe-worker-${id}`,
+      });
+      this.workers.push(w);
+      ready.push(new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      }));
+      w.on('error', (err) => this.workerFailed(id, err));
+      w.on('exit', (code) => { if (this.state === 'running') this.workerFailed(id, new Error(`worker exited with code ${code}`)); });
+    }
+    await Promise.all(ready);
+    this.node.start();
+  }
+
+  private workerFailed(id: number, err: Error): void {
+    if (this.state !== 'running') return;
+    this.log.error({ err, worker: id }, 'worker died');
+    this.node.nodeDied(id);
+    for (const [actorId, info] of this.registry) if (info.worker === id) this.registry.delete(actorId);
+    this.events.push({ type: 'worker-died', worker: id, cause: { name: err.name, message: err.message }, at: Date.now() });
+  }
+
+  // ---------------------------------------------------------------- actors
+
+  /**
+   * Start an actor and resolve with its ref once `init` has run. Rejects with BehaviourLoadError
+   * (module or export wrong), DuplicateNameError (id taken) or InvalidOptionError.
+   */
+  async spawn<S, M, A>(behaviour: Behaviour<S, M, A>, options: SpawnOptions<A> = {}): Promise<ActorRef<M>> {
+    this.assertRunning('spawn');
+    if (!isBehaviour(behaviour)) {
+      throw new InvalidOptionError('spawn: the first argument is not a behaviour made by defineActor', {});
+    }
+    const parsed = SpawnOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      const option = i.path.join('.') || (i as { keys?: string[] }).keys?.join(', ') || '(options)';
+      throw new InvalidOptionError(`invalid spawn option '${option}': ${i.message}`, { option, behaviour: behaviour.name });
+    }
+    // Load it here first: a wrong module or export fails on the caller's stack, naming both.
+    await loadBehaviour(behaviour.key);
+    this.node.knowBehaviour(behaviour);
+    const id = options.id ?? `${behaviour.name.toLowerCase()}-${++this.idCounter}`;
+    if (this.registry.has(id)) throw new DuplicateNameError(`an actor named '${id}' is already registered`, { actor: id });
+    const node = this.place(id, options.placement);
+    const ref = new ActorRef<M>(id, node, behaviour.key);
+    this.registry.set(id, { id, worker: node, behaviour: behaviour.key, ref: ref as ActorRef });
+    this.perWorker[node]!++;
+    const spec: SpawnSpec = {
+      behaviour: behaviour.key, id, args: options.args,
+      capacity: options.mailbox?.capacity, overflow: options.mailbox?.overflow, groups: options.groups, throughput: options.throughput,
+    };
+    try {
+      await this.node.control(node, { t: 'spawn', spec }, true, Math.max(this.options.askTimeoutMs, 30_000));
+    } catch (err) {
+      if (this.registry.get(id)?.ref === (ref as ActorRef)) { this.registry.delete(id); this.perWorker[node]!--; }
+      throw err;
+    }
+    return ref;
+  }
+
+  private place(id: string, placement: SpawnOptions['placement']): number {
+    const p = placement ?? this.options.placement;
+    const n = this.options.workers;
+    if (typeof p === 'object') {
+      if (p.worker > n) throw new InvalidOptionError(`placement worker ${p.worker} does not exist (workers: 1..${n})`, { option: 'placement.worker' });
+      return p.worker;
+    }
+    if (p === 'least-loaded') {
+      let best = 1;
+      for (let w = 2; w <= n; w++) if (this.perWorker[w]! < this.perWorker[best]!) best = w;
+      return best;
+    }
+    return (hashId(id) % n) + 1;
+  }
+
+  /** Stop one actor (and its children); resolves when it has stopped. */
+  async stopActor(target: ActorRef | string): Promise<void> {
+    const ref = this.refOf(target);
+    await this.node.control(ref.node, { t: 'stop', id: ref.id, reason: 'normal' }, true);
+  }
+
+  tell<M>(target: ActorRef<M> | string, message: M): void {
+    this.assertRunning('tell');
+    this.node.tell(this.refOf(target) as ActorRef, message, undefined);
+  }
+
+  ask<R = unknown, M = unknown>(target: ActorRef<M> | string, message: M, options?: AskOptions): Promise<R> {
+    if (this.state !== 'running') return Promise.reject(this.stoppedError('ask'));
+    try {
+      return this.node.ask(this.refOf(target) as ActorRef, message, options) as Promise<R>;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Send and resolve once the target's mailbox has accepted the message (backpressure). */
+  offer<M>(target: ActorRef<M> | string, message: M): Promise<void> {
+    if (this.state !== 'running') return Promise.reject(this.stoppedError('offer'));
+    return this.node.offer(this.refOf(target) as ActorRef, message);
+  }
+
+  lookup<M = unknown>(id: string): ActorRef<M> | undefined {
+    return this.registry.get(id)?.ref as ActorRef<M> | undefined;
+  }
+
+  exists(id: string): boolean {
+    return this.registry.has(id);
+  }
+
+  list(filter: { behaviour?: string; worker?: number } = {}): ActorInfo[] {
+    const out: ActorInfo[] = [];
+    for (const { id, worker, behaviour, parent } of this.registry.values()) {
+      if (filter.worker !== undefined && worker !== filter.worker) continue;
+      if (filter.behaviour !== undefined && !behaviour.endsWith(`#${filter.behaviour}`) && behaviour !== filter.behaviour) continue;
+      out.push(parent === undefined ? { id, worker, behaviour } : { id, worker, behaviour, parent });
+    }
+    return out;
+  }
+
+  private refOf(target: ActorRef | string): ActorRef {
+    if (typeof target !== 'string') return target;
+    const ref = this.registry.get(target)?.ref;
+    if (ref === undefined) throw new ActorNotFoundError(`no actor named '${target}' is registered`, { actor: target });
+    return ref;
+  }
+
+  // ---------------------------------------------------------------- topics, broadcast
+
+  /** Send to every actor (or every member of `group`) except `options.except`. */
+  broadcast(message: unknown, options: { group?: string; except?: ActorRef | string } = {}): void {
+    this.assertRunning('broadcast');
+    const except = options.except === undefined ? undefined : typeof options.except === 'string' ? this.refOf(options.except) : options.except;
+    this.node.broadcast(message, options.group, except);
+  }
+
+  publish(topic: string, message: unknown): void {
+    this.assertRunning('publish');
+    this.node.publish(topic, message, undefined);
+  }
+
+  /** Listen on a topic from the main thread; returns the unsubscribe function. */
+  subscribe(topic: string, listener: (message: unknown, sender: ActorRef | undefined) => void): () => void {
+    this.node.subscribe(topic, listener);
+    return () => this.node.unsubscribe(topic, listener);
+  }
+
+  // ---------------------------------------------------------------- control from workers
+
+  private onControl(origin: number, msg: Record<string, unknown>, corr: number): boolean {
+    switch (msg.t) {
+      case 'registered': {
+        const id = msg.id as string;
+        const node = msg.node as number;
+        const behaviour = msg.behaviour as string;
+        const ref = new ActorRef(id, node, behaviour);
+        this.registry.set(id, { id, worker: node, behaviour, parent: msg.parent as string | undefined, ref });
+        this.perWorker[node]!++;
+        return true;
+      }
+      case 'unregistered': {
+        const info = this.registry.get(msg.id as string);
+        if (info !== undefined) {
+          this.registry.delete(msg.id as string);
+          this.perWorker[info.worker]!--;
+        }
+        return true;
+      }
+      case 'dead': {
+        const { t: _t, ...letter } = msg;
+        this.deadLetters.push(letter as unknown as DeadLetter);
+        return true;
+      }
+      case 'event': {
+        const event = msg.event as SystemEvent;
+        this.events.push(event);
+        if (event.type === 'restart' || event.type === 'gave-up') {
+          this.log.warn({ actor: event.actor, worker: event.worker, cause: (event.cause as WireError | undefined)?.message }, `actor ${event.type}`);
+        }
+        return true;
+      }
+      case 'lookup':
+        this.node.answer(origin, corr, this.registry.get(msg.id as string)?.ref);
+        return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  /** Per-worker figures, asked of each worker through its ring. */
+  async stats(): Promise<WorkerStats[]> {
+    const out: WorkerStats[] = [];
+    for (let w = 1; w <= this.options.workers; w++) {
+      try {
+        out.push((await this.node.control(w, { t: 'stats' }, true)) as WorkerStats);
+      } catch (err) {
+        if (!(err instanceof WorkerDiedError)) throw err;
+      }
+    }
+    return out;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /**
+   * Graceful stop: every worker lets its mailboxes drain until `deadlineMs`, stops its actors
+   * (children before parents, postStop hooks run), then the threads end. After this resolves the
+   * process has nothing of Troupe's left keeping it alive.
+   */
+  stop(options: { deadlineMs?: number } = {}): Promise<void> {
+    this.stopPromise ??= this.shutdown(options.deadlineMs ?? this.options.stopDeadlineMs);
+    return this.stopPromise;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    this.state = 'stopping';
+    const deadline = Date.now() + deadlineMs;
+    await Promise.allSettled(
+      this.workers.map((_, i) => this.node.control(i + 1, { t: 'drain', deadline }, true, deadlineMs + 5000)),
+    );
+    this.state = 'stopped';
+    this.node.close();
+    await Promise.all(this.workers.map(async (w) => {
+      const exited = once(w, 'exit');
+      w.postMessage({ t: 'close' });
+      const timer = setTimeout(() => void w.terminate(), 1000);
+      await exited.catch(() => undefined);
+      clearTimeout(timer);
+    }));
+    this.registry.clear();
+  }
+
+  private assertRunning(op: string): void {
+    if (this.state !== 'running') throw this.stoppedError(op);
+  }
+
+  private stoppedError(op: string): SystemStoppedError {
+    return new SystemStoppedError(`cannot ${op}: the actor system is ${this.state}`, { operation: op });
+  }
+}
+
+export { errorFromWire };

@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { ActorContext, AskOptions, Timers } from '../actors/ActorContext.js';
+import type { Behaviour } from '../actors/Behaviour.js';
+import type { ActorRef } from './ActorRef.js';
+import type { ActorCell } from './ActorCell.js';
+import type { SpawnOptions } from './SpawnOptions.js';
+import { InvalidOptionError } from './errors.js';
+
+/** The one context object of a cell; its `sender`/`replyTo`/`message` are set per message. */
+export class CellContext implements ActorContext<unknown> {
+  sender: ActorRef | undefined = undefined;
+  replyTo: unknown = undefined;
+  message: unknown = undefined;
+  private logCache: Logger | undefined;
+  private timersCache: CellTimers | undefined;
+
+  constructor(private readonly cell: ActorCell) {}
+
+  get self(): ActorRef { return this.cell.ref; }
+  get worker(): number { return this.cell.node.id; }
+  get parent(): ActorRef | undefined { return this.cell.parent; }
+
+  get log(): Logger {
+    return (this.logCache ??= this.cell.node.log.child({
+      actor: this.cell.id, behaviour: this.cell.behaviour.name, worker: this.cell.node.id,
+    }));
+  }
+
+  get timers(): Timers<unknown> {
+    return (this.timersCache ??= new CellTimers(this.cell));
+  }
+
+  get hasTimers(): boolean {
+    return this.timersCache !== undefined;
+  }
+
+  reply(value: unknown): void {
+    const r = this.replyTo;
+    if (r !== undefined) {
+      this.replyTo = undefined; // one answer per message
+      this.cell.node.reply(r, value);
+    } else if (this.sender !== undefined) {
+      this.cell.node.tell(this.sender, value, this.cell.ref);
+    }
+  }
+
+  tell<T>(target: ActorRef<T>, message: T): void {
+    this.cell.node.tell(target as ActorRef, message, this.cell.ref);
+  }
+
+  ask<R = unknown, T = unknown>(target: ActorRef<T>, message: T, options?: AskOptions): Promise<R> {
+    return this.cell.node.ask(target as ActorRef, message, options, this.cell.ref) as Promise<R>;
+  }
+
+  spawn<CM, CA>(behaviour: Behaviour<any, CM, CA>, options?: SpawnOptions<CA>): ActorRef<CM> {
+    return this.cell.node.spawnChild(this.cell, behaviour, options) as ActorRef<CM>;
+  }
+
+  stop(child?: ActorRef): void {
+    if (child === undefined || child.id === this.cell.id) {
+      this.cell.node.stopCell(this.cell, 'normal');
+      return;
+    }
+    if (this.cell.children?.has(child.id) !== true) {
+      throw new InvalidOptionError(`actor '${this.cell.id}' can only stop itself or its children, not '${child.id}'`, {
+        actor: this.cell.id, target: child.id,
+      });
+    }
+    this.cell.node.stopRef(child, 'normal');
+  }
+
+  watch(target: ActorRef): void { this.cell.node.watch(target, this.cell.ref); }
+  unwatch(target: ActorRef): void { this.cell.node.unwatch(target, this.cell.ref); }
+
+  stash(): void {
+    (this.cell.stashed ??= []).push(this.message, this.sender, this.replyTo);
+    this.replyTo = undefined; // the reply belongs to the stashed copy now
+  }
+
+  unstashAll(): void {
+    const s = this.cell.stashed;
+    if (s === undefined || s.length === 0) return;
+    this.cell.stashed = undefined;
+    this.cell.mailbox.unshiftAll(s);
+  }
+
+  subscribe(topic: string): void { this.cell.node.subscribe(topic, this.cell); }
+  unsubscribe(topic: string): void { this.cell.node.unsubscribe(topic, this.cell); }
+  publish(topic: string, message: unknown): void { this.cell.node.publish(topic, message, this.cell.ref); }
+
+  broadcast(message: unknown, options?: { group?: string }): void {
+    this.cell.node.broadcast(message, options?.group, this.cell.ref);
+  }
+
+  lookup<T = unknown>(id: string): Promise<ActorRef<T> | undefined> {
+    return this.cell.node.lookup(id) as Promise<ActorRef<T> | undefined>;
+  }
+}
+
+/** Timers owned by one actor: delivered to its own mailbox, cancelled when it stops or restarts. */
+class CellTimers implements Timers<unknown> {
+  private readonly active = new Map<string, NodeJS.Timeout>();
+  constructor(private readonly cell: ActorCell) {}
+
+  once(key: string, delayMs: number, message: unknown): void {
+    this.cancel(key);
+    this.active.set(key, setTimeout(() => {
+      this.active.delete(key);
+      this.cell.node.deliverLocal(this.cell, message, undefined, undefined);
+    }, delayMs));
+  }
+
+  repeat(key: string, intervalMs: number, message: unknown): void {
+    this.cancel(key);
+    this.active.set(key, setInterval(() => {
+      this.cell.node.deliverLocal(this.cell, message, undefined, undefined);
+    }, intervalMs));
+  }
+
+  cancel(key: string): void {
+    const t = this.active.get(key);
+    if (t !== undefined) {
+      clearTimeout(t);
+      this.active.delete(key);
+    }
+  }
+
+  cancelAll(): void {
+    for (const t of this.active.values()) clearTimeout(t);
+    this.active.clear();
+  }
+
+  isActive(key: string): boolean {
+    return this.active.has(key);
+  }
+}

@@ -1,0 +1,930 @@
+import type { Logger } from 'pino';
+import type { AskOptions, Signal } from '../actors/ActorContext.js';
+import { isBehaviour, type Behaviour } from '../actors/Behaviour.js';
+import { ActorRef, setRefHost, type RefHost } from './ActorRef.js';
+import { ActorCell, SIGNAL, Status, validationError } from './ActorCell.js';
+import {
+  ActorNotFoundError, AskTimeoutError, BehaviourLoadError, InvalidOptionError, SystemStoppedError,
+  WorkerDiedError, errorFromWire, errorToWire, type WireError,
+} from './errors.js';
+import { Kind } from './transport/Frames.js';
+import { InboundLink, OutboundLink } from './transport/RingLink.js';
+import { assertTransferable, messageTypeOf } from './Transferable.js';
+import { SpawnOptionsSchema, type SpawnOptions, type OverflowPolicy } from './SpawnOptions.js';
+import { workerForId } from './Placement.js';
+import { loadBehaviour } from './BehaviourLoader.js';
+
+const SEQ = 0;
+const SLEEPING = 1;
+/** Set in a frame's flag bits when the sender already validated the message against its schema. */
+const VALIDATED = 1 << 16;
+/** Frames taken from one ring before the scheduler lets actors run: bounds latency under load. */
+const DRAIN_BATCH = 4096;
+
+export interface NodeTopology {
+  id: number;
+  workers: number;
+  /** rings[from][to]: the SharedArrayBuffer of the ring from node `from` to node `to`. */
+  rings: (SharedArrayBuffer | null)[][];
+  doorbells: SharedArrayBuffer[];
+}
+
+export interface NodeSettings {
+  throughput: number;
+  askTimeoutMs: number;
+  sliceMs: number;
+  idleSpinMicros: number;
+}
+
+/** A remote asker's address, kept in the mailbox where a local ask keeps its numeric id. */
+class RemoteReply {
+  constructor(readonly origin: number, readonly corr: number) {}
+}
+
+interface PendingAsk {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout | undefined;
+  target: string;
+  node: number;
+  type: string;
+  started: number;
+}
+
+export interface SpawnSpec {
+  behaviour: string;
+  id: string;
+  args?: unknown;
+  parent?: [string, number, string];
+  capacity?: number;
+  overflow?: OverflowPolicy;
+  groups?: string[];
+  throughput?: number;
+}
+
+export type ControlHook = (origin: number, msg: Record<string, unknown>, corr: number) => boolean;
+export type TopicListener = (message: unknown, sender: ActorRef | undefined) => void;
+export type SupervisionHook = (cell: ActorCell, err: unknown, messageType: string) => boolean;
+
+/**
+ * Everything one thread knows: its actors, its run queue, its ends of the rings to every other
+ * thread, and the asks it is waiting on. The main thread and every worker run one. The hot path
+ * (tell to a local actor, run a turn) touches only this object and the cell: no locks, no
+ * allocation per message, no hop through the main thread.
+ */
+export class LocalNode implements RefHost {
+  readonly id: number;
+  readonly workers: number;
+  readonly cells = new Map<string, ActorCell>();
+  current: ActorCell | undefined = undefined;
+  controlHook: ControlHook | undefined;
+  supervisionHook: SupervisionHook | undefined;
+  stopping = false;
+
+  private readonly out: (OutboundLink | undefined)[] = [];
+  private readonly inbound: InboundLink[] = [];
+  private readonly doorbells: Int32Array[];
+  private readonly myBell: Int32Array;
+  private readonly dirty: OutboundLink[] = [];
+  private readonly deadNodes = new Set<number>();
+
+  // Run queue: a growable ring of cells.
+  private rq: (ActorCell | undefined)[] = new Array(1024);
+  private rqHead = 0;
+  private rqSize = 0;
+
+  private loopState: 0 | 1 | 2 = 0; // 0 idle (waiting), 1 loop scheduled, 2 in loop
+  private flushQueued = false;
+  private readonly asks = new Map<number, PendingAsk>();
+  private nextCorr = 1;
+  private readonly topics = new Map<string, Set<ActorCell | TopicListener>>();
+  private readonly behaviours = new Map<string, Behaviour>();
+  private generation = 0;
+  private closed = false;
+
+  constructor(topology: NodeTopology, readonly settings: NodeSettings, readonly log: Logger) {
+    this.id = topology.id;
+    this.workers = topology.workers;
+    this.doorbells = topology.doorbells.map((sab) => new Int32Array(sab));
+    this.myBell = this.doorbells[this.id]!;
+    const n = topology.doorbells.length;
+    const makeRef = (id: string, node: number, behaviour: string): ActorRef => this.resolveRef(id, node, behaviour);
+    for (let other = 0; other < n; other++) {
+      if (other === this.id) { this.out.push(undefined); continue; }
+      const o = topology.rings[this.id]![other];
+      this.out.push(o ? new OutboundLink(o) : undefined);
+      const i = topology.rings[other]![this.id];
+      if (i) this.inbound.push(new InboundLink(i, other, makeRef, (err, origin, kind) => {
+        this.log.error({ err, worker: this.id, origin, kind }, 'frame could not be handled');
+      }, () => this.ringBell(this.doorbells[other]!)));
+    }
+    setRefHost(this);
+  }
+
+  // ---------------------------------------------------------------- RefHost
+
+  currentSender(): ActorRef | undefined {
+    return this.current?.ref;
+  }
+
+  resolveRef(id: string, node: number, behaviour: string): ActorRef {
+    const ref = new ActorRef(id, node, behaviour);
+    if (node === this.id) ref._cell = this.cells.get(id);
+    return ref;
+  }
+
+  tell(target: ActorRef, message: unknown, sender: ActorRef | undefined): void {
+    const cell = target._cell as ActorCell | undefined;
+    if (cell !== undefined && cell.status <= Status.Ready) {
+      if (typeof message === 'object' && message !== null) assertTransferable(message, { actor: target.id, messageType: messageTypeOf(message) });
+      cell.enqueue(cell.behaviour.messages === undefined ? message : cell.validate(message), sender, undefined);
+      return;
+    }
+    this.route(Kind.Tell, target, message, sender, 0, undefined);
+  }
+
+  ask(target: ActorRef, message: unknown, options: AskOptions | undefined, sender?: ActorRef): Promise<unknown> {
+    const timeoutMs = options?.timeoutMs ?? this.settings.askTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const corr = this.nextCorr++;
+      const type = messageTypeOf(message);
+      const pending: PendingAsk = { resolve, reject, timer: undefined, target: target.id, node: target.node, type, started: performance.now() };
+      this.asks.set(corr, pending);
+      pending.timer = setTimeout(() => {
+        if (!this.asks.delete(corr)) return;
+        const elapsed = Math.round(performance.now() - pending.started);
+        reject(new AskTimeoutError(
+          `ask to actor '${target.id}' with message '${type}' timed out after ${elapsed} ms (limit ${timeoutMs} ms)`,
+          { actor: target.id, messageType: type, elapsedMs: elapsed, timeoutMs, worker: target.node },
+        ));
+      }, timeoutMs);
+      try {
+        this.route(Kind.Ask, target, message, sender ?? this.current?.ref, corr, corr);
+      } catch (err) {
+        this.settle(corr, err, false);
+      }
+    });
+  }
+
+  offer(target: ActorRef, message: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const corr = this.nextCorr++;
+      this.asks.set(corr, { resolve: () => resolve(), reject, timer: undefined, target: target.id, node: target.node, type: messageTypeOf(message), started: 0 });
+      try {
+        this.route(Kind.Tell, target, message, this.current?.ref, corr, corr);
+      } catch (err) {
+        this.settle(corr, err, false);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /**
+   * Send to wherever the target lives. `corr` travels with remote frames (asks, offers); `reply` is
+   * what a local mailbox stores to answer (the numeric ask id).
+   */
+  private route(kind: Kind, target: ActorRef, message: unknown, sender: ActorRef | undefined, corr: number, reply: unknown): void {
+    if (this.closed) {
+      throw new SystemStoppedError(`cannot send '${messageTypeOf(message)}' to actor '${target.id}': the system is stopped`, { actor: target.id });
+    }
+    const type = typeof message === 'object' && message !== null ? messageTypeOf(message) : '';
+    if (type !== '') assertTransferable(message, { actor: target.id, messageType: type });
+    if (target.node === this.id) {
+      let cell = target._cell as ActorCell | undefined;
+      if (cell === undefined || cell.status > Status.Ready) {
+        cell = this.cells.get(target.id);
+        target._cell = cell;
+      }
+      if (cell === undefined) {
+        this.deadLetter(target.id, message, 'unknown-actor', sender, reply);
+        return;
+      }
+      const m = cell.behaviour.messages === undefined ? message : cell.validate(message);
+      const isOffer = kind === Kind.Tell && corr !== 0;
+      cell.enqueue(m, sender, isOffer ? undefined : reply);
+      if (isOffer) this.settle(corr, undefined, true);
+      return;
+    }
+    const link = this.out[target.node];
+    if (link === undefined || this.deadNodes.has(target.node)) {
+      this.deadLetter(target.id, message, this.deadNodes.has(target.node) ? 'worker-died' : 'unknown-worker', sender, reply);
+      return;
+    }
+    let flags = 0;
+    const known = this.behaviours.get(target.behaviour);
+    if (known?.messages !== undefined) {
+      const r = known.messages.safeParse(message);
+      if (!r.success) throw validationError(target.id, known.name, message, r.error.issues);
+      message = r.data;
+      flags = VALIDATED;
+    }
+    link.send(kind | flags, target, sender, corr, message);
+    this.markDirty(link);
+  }
+
+  /** Deliver to a cell of this thread from outside a turn (timers, promise callbacks). */
+  deliverLocal(cell: ActorCell, message: unknown, sender: ActorRef | undefined, reply: unknown): void {
+    if (cell.status > Status.Ready) {
+      this.deadLetter(cell.id, message, 'stopped', sender, reply);
+      return;
+    }
+    cell.enqueue(message, sender, reply);
+  }
+
+  private markDirty(link: OutboundLink): void {
+    if (!this.dirty.includes(link)) this.dirty.push(link);
+    if (this.loopState !== 2 && !this.flushQueued) {
+      // Outside a scheduler turn (user code on the main thread, a timer): publish at the end of
+      // this tick, so a burst of sends still leaves as one batch.
+      this.flushQueued = true;
+      queueMicrotask(this.flushFromMicrotask);
+    }
+  }
+
+  private readonly flushFromMicrotask = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const link = dirty[i]!;
+      if (link.flush()) this.ring(link);
+    }
+    let keep = 0;
+    for (let i = 0; i < dirty.length; i++) if (dirty[i]!.backlog > 0) dirty[keep++] = dirty[i]!;
+    // Links still holding spilled frames stay dirty; their reader wakes us when it frees space.
+    dirty.length = keep;
+  }
+
+  /** Flush links with spilled frames; true if any frame got through. */
+  private retrySpilled(): boolean {
+    let before = 0;
+    for (const l of this.dirty) before += l.backlog;
+    this.flush();
+    let after = 0;
+    for (const l of this.dirty) after += l.backlog;
+    return after < before;
+  }
+
+  private readonly bellOf = new Map<OutboundLink, Int32Array>();
+
+  private ring(link: OutboundLink): void {
+    let bell = this.bellOf.get(link);
+    if (bell === undefined) {
+      bell = this.doorbells[this.out.indexOf(link)]!;
+      this.bellOf.set(link, bell);
+    }
+    this.ringBell(bell);
+  }
+
+  private ringBell(bell: Int32Array): void {
+    if (Atomics.load(bell, SLEEPING) === 1) {
+      Atomics.store(bell, SLEEPING, 0);
+      Atomics.add(bell, SEQ, 1);
+      Atomics.notify(bell, SEQ);
+    }
+  }
+
+  // ---------------------------------------------------------------- scheduler
+
+  schedule(cell: ActorCell): void {
+    if (this.rqSize === this.rq.length) this.growRunQueue();
+    this.rq[(this.rqHead + this.rqSize) & (this.rq.length - 1)] = cell;
+    this.rqSize++;
+    if (this.loopState === 0) this.wakeSoon();
+  }
+
+  private growRunQueue(): void {
+    const old = this.rq;
+    const next = new Array<ActorCell | undefined>(old.length * 2);
+    for (let i = 0; i < this.rqSize; i++) next[i] = old[(this.rqHead + i) & (old.length - 1)];
+    this.rq = next;
+    this.rqHead = 0;
+  }
+
+  /** Start the loop soon if it is waiting; a waiting loop is woken through its own doorbell. */
+  private wakeSoon(): void {
+    if (this.loopState !== 0 || this.closed) return;
+    this.loopState = 1;
+    this.generation++;
+    setImmediate(this.loop);
+  }
+
+  /** Begin serving: the node polls its rings until `close()`. */
+  start(): void {
+    this.loopState = 1;
+    setImmediate(this.loop);
+  }
+
+  private readonly loop = (): void => {
+    if (this.closed) return;
+    this.loopState = 2;
+    const deadline = performance.now() + this.settings.sliceMs;
+    let turns = 0;
+    for (;;) {
+      this.pollInbound();
+      // Run the cells that are ready now; cells scheduled during this pass wait for the next one,
+      // after the rings have been polled again.
+      let n = this.rqSize;
+      while (n-- > 0) {
+        const cell = this.rq[this.rqHead]!;
+        this.rq[this.rqHead] = undefined;
+        this.rqHead = (this.rqHead + 1) & (this.rq.length - 1);
+        this.rqSize--;
+        if (cell.status === Status.Ready && !cell.suspended) cell.run();
+        else cell.scheduled = false;
+        if ((++turns & 255) === 0 && performance.now() > deadline) break;
+      }
+      this.flush();
+      if (this.rqSize === 0 && !this.anyInbound()) break;
+      if (performance.now() > deadline) {
+        // Yield so I/O, timers and promise continuations (async handlers) get their turn.
+        this.loopState = 1;
+        setImmediate(this.loop);
+        return;
+      }
+    }
+    this.idle();
+  };
+
+  private pollInbound(): void {
+    for (let i = 0; i < this.inbound.length; i++) {
+      const link = this.inbound[i]!;
+      if (link.hasFrames()) link.drain(this.onFrame, DRAIN_BATCH);
+    }
+  }
+
+  private anyInbound(): boolean {
+    for (let i = 0; i < this.inbound.length; i++) if (this.inbound[i]!.hasFrames()) return true;
+    return false;
+  }
+
+  private idle(): void {
+    const spin = this.settings.idleSpinMicros;
+    if (spin > 0) {
+      // A short poll before sleeping: a reply that lands within it is served without a wake-up.
+      const until = performance.now() + spin / 1000;
+      while (performance.now() < until) {
+        if (this.anyInbound()) { this.loopState = 1; setImmediate(this.loop); return; }
+      }
+    }
+    this.loopState = 0;
+    const bell = this.myBell;
+    // Read the sequence before announcing sleep: a producer that publishes after our last check
+    // bumps it, and waitAsync on the old value then returns at once instead of missing the wake.
+    const seq = Atomics.load(bell, SEQ);
+    Atomics.store(bell, SLEEPING, 1);
+    // Spilled frames: retry now; if the ring is still full its reader has our WAITING flag and
+    // will ring us once it has made room.
+    const progressed = this.dirty.length > 0 && this.retrySpilled();
+    if (progressed || this.anyInbound() || this.rqSize > 0) {
+      Atomics.store(bell, SLEEPING, 0);
+      this.wakeSoon();
+      return;
+    }
+    const gen = this.generation;
+    const w = Atomics.waitAsync(bell, SEQ, seq);
+    const resume = (): void => {
+      if (this.loopState !== 0 || gen !== this.generation || this.closed) return;
+      Atomics.store(bell, SLEEPING, 0);
+      this.loopState = 1;
+      this.loop();
+    };
+    if (w.async) void w.value.then(resume);
+    else resume();
+  }
+
+  // ---------------------------------------------------------------- frames
+
+  private readonly onFrame = (origin: number, kind: number, target: ActorRef | undefined, sender: ActorRef | undefined, corr: number, value: unknown, flags: number): void => {
+    switch (kind) {
+      case Kind.Tell:
+      case Kind.Ask: {
+        const t = target!;
+        let cell = t._cell as ActorCell | undefined;
+        if (cell === undefined || cell.status > Status.Ready) {
+          cell = this.cells.get(t.id);
+          t._cell = cell;
+        }
+        const reply = kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined;
+        if (cell === undefined) {
+          this.forwardOrDeadLetter(t, value, sender, reply, kind, corr, origin);
+          return;
+        }
+        let m = value;
+        if (cell.behaviour.messages !== undefined && (flags & (VALIDATED >>> 16)) === 0) {
+          try {
+            m = cell.validate(value);
+          } catch (err) {
+            if (reply !== undefined) this.replyError(reply, err);
+            else this.deadLetter(t.id, value, 'invalid-message', sender, undefined);
+            return;
+          }
+        }
+        if (kind === Kind.Tell && corr !== 0) {
+          cell.enqueue(m, sender, undefined);
+          this.out[origin]!.send(Kind.Reply, undefined, undefined, corr, null);
+          this.markDirty(this.out[origin]!);
+        } else {
+          cell.enqueue(m, sender, reply);
+        }
+        return;
+      }
+      case Kind.Reply:
+        this.settle(corr, value, true);
+        return;
+      case Kind.ReplyError:
+        this.settle(corr, errorFromWire(value as WireError), false);
+        return;
+      case Kind.Control:
+        this.onControl(origin, value as Record<string, unknown>, corr);
+        return;
+    }
+  };
+
+  private forwardOrDeadLetter(t: ActorRef, value: unknown, sender: ActorRef | undefined, reply: RemoteReply | undefined, kind: number, corr: number, origin: number): void {
+    if (kind === Kind.Tell && corr !== 0) {
+      // An offer to an actor that is gone: release the producer with the error.
+      this.sendReplyError(origin, corr, new ActorNotFoundError(`actor '${t.id}' is not running`, { actor: t.id, worker: this.id }));
+      this.deadLetter(t.id, value, 'unknown-actor', sender, undefined);
+      return;
+    }
+    this.deadLetter(t.id, value, 'unknown-actor', sender, reply);
+  }
+
+  private settle(corr: number, value: unknown, ok: boolean): void {
+    const p = this.asks.get(corr);
+    if (p === undefined) return; // timed out already
+    this.asks.delete(corr);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    if (ok) p.resolve(value);
+    else p.reject(value);
+  }
+
+  /** Answer a message taken from a mailbox (`reply` is a local ask id or a RemoteReply). */
+  reply(reply: unknown, value: unknown): void {
+    if (typeof reply === 'number') {
+      this.settle(reply, value, true);
+    } else if (reply instanceof RemoteReply) {
+      if (typeof value === 'object' && value !== null) assertTransferable(value, { actor: 'reply', messageType: messageTypeOf(value) });
+      const link = this.out[reply.origin];
+      if (link === undefined) return;
+      link.send(Kind.Reply, undefined, undefined, reply.corr, value);
+      this.markDirty(link);
+    }
+  }
+
+  replyError(reply: unknown, err: unknown): void {
+    if (typeof reply === 'number') this.settle(reply, err, false);
+    else if (reply instanceof RemoteReply) this.sendReplyError(reply.origin, reply.corr, err);
+  }
+
+  private sendReplyError(origin: number, corr: number, err: unknown): void {
+    const link = this.out[origin];
+    if (link === undefined) return;
+    link.send(Kind.ReplyError, undefined, undefined, corr, errorToWire(err));
+    this.markDirty(link);
+  }
+
+  // ---------------------------------------------------------------- control plane
+
+  /** Send a control message to another node; with `expectReply`, resolves with its answer. */
+  control(node: number, msg: Record<string, unknown>, expectReply = false, timeoutMs = this.settings.askTimeoutMs): Promise<unknown> {
+    if (node === this.id) {
+      this.onControl(this.id, msg, 0);
+      return Promise.resolve(undefined);
+    }
+    const link = this.out[node];
+    if (link === undefined || this.deadNodes.has(node)) return Promise.reject(new WorkerDiedError(`worker ${node} is not running`, { worker: node }));
+    if (!expectReply) {
+      link.send(Kind.Control, undefined, undefined, 0, msg);
+      this.markDirty(link);
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve, reject) => {
+      const corr = this.nextCorr++;
+      const type = String(msg.t);
+      const p: PendingAsk = { resolve, reject, timer: undefined, target: `worker-${node}`, node, type, started: performance.now() };
+      p.timer = setTimeout(() => {
+        if (!this.asks.delete(corr)) return;
+        reject(new AskTimeoutError(`control '${type}' to worker ${node} timed out after ${timeoutMs} ms`, { worker: node, messageType: type, timeoutMs }));
+      }, timeoutMs);
+      this.asks.set(corr, p);
+      link.send(Kind.Control, undefined, undefined, corr, msg);
+      this.markDirty(link);
+    });
+  }
+
+  private answerControl(origin: number, corr: number, value: unknown, err?: unknown): void {
+    if (corr === 0) return;
+    if (origin === this.id) return;
+    if (err !== undefined) this.sendReplyError(origin, corr, err);
+    else {
+      const link = this.out[origin]!;
+      link.send(Kind.Reply, undefined, undefined, corr, value);
+      this.markDirty(link);
+    }
+  }
+
+  private onControl(origin: number, msg: Record<string, unknown>, corr: number): void {
+    switch (msg.t) {
+      case 'spawn':
+        this.spawnLocal(msg.spec as SpawnSpec, (err) => this.answerControl(origin, corr, null, err));
+        return;
+      case 'stop': {
+        const cell = this.cells.get(msg.id as string);
+        if (cell === undefined) { this.answerControl(origin, corr, false); return; }
+        this.stopCell(cell, (msg.reason as string) ?? 'normal', () => this.answerControl(origin, corr, true));
+        return;
+      }
+      case 'watch': {
+        const watcher = msg.watcher as ActorRef;
+        const cell = this.cells.get(msg.id as string);
+        if (cell === undefined || cell.status > Status.Ready) {
+          this.sendSignal(watcher, { type: 'terminated', ref: this.resolveRef(msg.id as string, this.id, ''), reason: 'unknown-actor' });
+        } else {
+          (cell.watchers ??= []).push(watcher);
+        }
+        return;
+      }
+      case 'unwatch': {
+        const cell = this.cells.get(msg.id as string);
+        if (cell?.watchers) cell.watchers = cell.watchers.filter((w) => w.id !== (msg.watcher as string));
+        return;
+      }
+      case 'signal': {
+        const to = this.cells.get(msg.to as string);
+        if (to !== undefined) this.deliverLocal(to, msg.signal, undefined, SIGNAL);
+        return;
+      }
+      case 'child-stopped': {
+        const parent = this.cells.get(msg.parent as string);
+        parent?.children?.delete(msg.id as string);
+        return;
+      }
+      case 'pub':
+        this.deliverTopic(msg.topic as string, msg.message, msg.sender as ActorRef | undefined);
+        return;
+      case 'bcast':
+        this.deliverBroadcast(msg.message, msg.group as string | undefined, msg.sender as ActorRef | undefined);
+        return;
+      case 'drain':
+        this.drain(msg.deadline as number).then(() => this.answerControl(origin, corr, true), (err) => this.answerControl(origin, corr, null, err));
+        return;
+      case 'stats':
+        this.answerControl(origin, corr, this.stats());
+        return;
+      default:
+        if (this.controlHook?.(origin, msg, corr)) return;
+        this.log.warn({ control: msg.t, origin, worker: this.id }, 'unknown control message');
+        this.answerControl(origin, corr, null);
+    }
+  }
+
+  /** Reply to a control request that a hook handled. */
+  answer(origin: number, corr: number, value: unknown, err?: unknown): void {
+    this.answerControl(origin, corr, value, err);
+  }
+
+  // ---------------------------------------------------------------- lifecycle of actors
+
+  /** Create an actor on this node. The behaviour may need loading first (async, once per module). */
+  spawnLocal(spec: SpawnSpec, done?: (err?: unknown) => void): ActorCell | undefined {
+    if (this.cells.has(spec.id)) {
+      const err = new InvalidOptionError(`an actor with id '${spec.id}' already runs on worker ${this.id}`, { actor: spec.id, worker: this.id });
+      done?.(err);
+      return undefined;
+    }
+    const known = this.behaviours.get(spec.behaviour);
+    const parent = spec.parent ? this.resolveRef(spec.parent[0], spec.parent[1], spec.parent[2]) : undefined;
+    const placeholder = known ?? pendingBehaviour(spec.behaviour);
+    const cell = new ActorCell(
+      this, spec.id, placeholder, spec.args, parent,
+      spec.throughput ?? this.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY, spec.overflow ?? 'reject',
+    );
+    this.cells.set(spec.id, cell);
+    if (spec.groups) for (const g of spec.groups) this.subscribe(`group:${g}`, cell);
+    if (known !== undefined) {
+      cell.start(done);
+      return cell;
+    }
+    loadBehaviour(spec.behaviour).then(
+      (b) => {
+        this.behaviours.set(spec.behaviour, b);
+        cell.behaviour = b;
+        if (cell.status === Status.Starting) cell.start(done);
+        else done?.();
+      },
+      (err) => {
+        this.log.error({ err, actor: spec.id, behaviour: spec.behaviour, worker: this.id }, 'behaviour failed to load');
+        done?.(err);
+        this.finishStop(cell, 'behaviour-load-failed');
+      },
+    );
+    return cell;
+  }
+
+  /** Remember a behaviour this thread already has in memory (skips the dynamic import). */
+  knowBehaviour(b: Behaviour): void {
+    if (!this.behaviours.has(b.key)) this.behaviours.set(b.key, b);
+  }
+
+  spawnChild(parent: ActorCell, behaviour: Behaviour, options: SpawnOptions<unknown> | undefined): ActorRef {
+    if (!isBehaviour(behaviour)) {
+      throw new InvalidOptionError(`spawn: the first argument of ctx.spawn in actor '${parent.id}' is not a behaviour made by defineActor`, { actor: parent.id });
+    }
+    if (options !== undefined) {
+      const parsed = SpawnOptionsSchema.safeParse(options);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        throw new InvalidOptionError(`invalid spawn option '${i.path.join('.')}': ${i.message}`, { option: i.path.join('.'), actor: parent.id });
+      }
+    }
+    this.knowBehaviour(behaviour);
+    const id = options?.id !== undefined ? `${parent.id}/${options.id}` : parent.nextChildId();
+    if (parent.children?.has(id) === true) {
+      throw new InvalidOptionError(`actor '${parent.id}' already has a child named '${options!.id}'`, { actor: parent.id, child: id });
+    }
+    const placement = options?.placement ?? 'hash';
+    const node = placement === 'local' || this.workers === 0 ? this.id
+      : typeof placement === 'object' ? placement.worker
+      : workerForId(id, this.workers);
+    const spec: SpawnSpec = {
+      behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, this.id, parent.behaviour.key],
+      capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
+    };
+    const ref = node === this.id ? this.spawnLocal(spec)?.ref : undefined;
+    const childRef = ref ?? this.resolveRef(id, node, behaviour.key);
+    if (node !== this.id) {
+      if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
+      void this.control(node, { t: 'spawn', spec }).catch(() => undefined);
+    }
+    (parent.children ??= new Map()).set(id, childRef);
+    this.notifyRegistry({ t: 'registered', id, node, behaviour: behaviour.key, parent: parent.id });
+    return childRef;
+  }
+
+  /** Stop an actor anywhere. */
+  stopRef(ref: ActorRef, reason: string): void {
+    if (ref.node === this.id) {
+      const cell = this.cells.get(ref.id);
+      if (cell !== undefined) this.stopCell(cell, reason);
+    } else {
+      void this.control(ref.node, { t: 'stop', id: ref.id, reason }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Stop a cell: its children first (newest first), then `postStop`, then watchers hear about it.
+   * A stop requested while the actor is mid-message waits for the end of that message.
+   */
+  stopCell(cell: ActorCell, reason: string, done?: () => void): void {
+    if (cell.status >= Status.Stopping) { done?.(); return; }
+    cell.status = Status.Stopping;
+    if (done) (this.stopWaiters.get(cell) ?? this.stopWaiters.set(cell, []).get(cell)!).push(done);
+    if (this.current === cell || cell.suspended) {
+      cell.pendingStopReason = reason;
+      return;
+    }
+    this.finishStop(cell, reason);
+  }
+
+  private readonly stopWaiters = new Map<ActorCell, (() => void)[]>();
+
+  finishStop(cell: ActorCell, reason: string): void {
+    if (cell.status === Status.Stopped) return;
+    cell.status = Status.Stopping;
+    const children = cell.children ? [...cell.children.values()].reverse() : [];
+    cell.children = undefined;
+    for (const child of children) this.stopRef(child, 'parent-stopped');
+    if (cell.ctx.hasTimers) cell.ctx.timers.cancelAll();
+    const finish = (): void => {
+      cell.status = Status.Stopped;
+      if (this.cells.get(cell.id) === cell) this.cells.delete(cell.id);
+      if (cell.topics) for (const t of cell.topics) this.topics.get(t)?.delete(cell);
+      const left = cell.mailbox.drain();
+      for (let i = 0; i < left.length; i += 3) {
+        if (left[i + 2] === SIGNAL) continue;
+        this.deadLetter(cell.id, left[i], 'stopped', left[i + 1] as ActorRef | undefined, left[i + 2]);
+      }
+      if (cell.stashed) {
+        const s = cell.stashed;
+        cell.stashed = undefined;
+        for (let i = 0; i < s.length; i += 3) this.deadLetter(cell.id, s[i], 'stopped', s[i + 1] as ActorRef | undefined, s[i + 2]);
+      }
+      const ref = cell.ref;
+      for (const w of cell.watchers ?? []) this.sendSignal(w, { type: 'terminated', ref, reason });
+      cell.watchers = undefined;
+      if (cell.parent !== undefined) {
+        if (cell.parent.node === this.id) this.cells.get(cell.parent.id)?.children?.delete(cell.id);
+        else void this.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id }).catch(() => undefined);
+      }
+      this.notifyRegistry({ t: 'unregistered', id: cell.id, reason });
+      if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
+        this.emitEvent({ type: 'stopped', actor: cell.id, worker: this.id, reason });
+      }
+      const waiters = this.stopWaiters.get(cell);
+      if (waiters) { this.stopWaiters.delete(cell); for (const w of waiters) w(); }
+    };
+    const post = cell.behaviour.postStop;
+    if (post === undefined || cell.state === undefined && reason === 'behaviour-load-failed') { finish(); return; }
+    let r: unknown;
+    try {
+      r = post(cell.state, cell.ctx);
+    } catch (err) {
+      this.log.warn({ err, actor: cell.id, worker: this.id }, 'postStop failed');
+    }
+    if (r && typeof (r as Promise<void>).then === 'function') {
+      (r as Promise<void>).then(finish, (err) => { this.log.warn({ err, actor: cell.id, worker: this.id }, 'postStop failed'); finish(); });
+    } else {
+      finish();
+    }
+  }
+
+  watch(target: ActorRef, watcher: ActorRef): void {
+    if (target.node === this.id) {
+      const cell = this.cells.get(target.id);
+      if (cell === undefined || cell.status > Status.Ready) this.sendSignal(watcher, { type: 'terminated', ref: target, reason: 'unknown-actor' });
+      else (cell.watchers ??= []).push(watcher);
+    } else {
+      void this.control(target.node, { t: 'watch', id: target.id, watcher }).catch(() => undefined);
+    }
+  }
+
+  unwatch(target: ActorRef, watcher: ActorRef): void {
+    if (target.node === this.id) {
+      const cell = this.cells.get(target.id);
+      if (cell?.watchers) cell.watchers = cell.watchers.filter((w) => w.id !== watcher.id);
+    } else {
+      void this.control(target.node, { t: 'unwatch', id: target.id, watcher: watcher.id }).catch(() => undefined);
+    }
+  }
+
+  sendSignal(to: ActorRef, signal: Signal): void {
+    if (to.node === this.id) {
+      const cell = this.cells.get(to.id);
+      if (cell !== undefined) this.deliverLocal(cell, signal, undefined, SIGNAL);
+    } else {
+      void this.control(to.node, { t: 'signal', to: to.id, signal }).catch(() => undefined);
+    }
+  }
+
+  /** Supervision decides about a failed actor; false means "use the default" (restart in place). */
+  supervise(cell: ActorCell, err: unknown, messageType: string): boolean {
+    return this.supervisionHook?.(cell, err, messageType) ?? false;
+  }
+
+  // ---------------------------------------------------------------- topics and broadcast
+
+  subscribe(topic: string, subscriber: ActorCell | TopicListener): void {
+    let set = this.topics.get(topic);
+    if (set === undefined) this.topics.set(topic, (set = new Set()));
+    set.add(subscriber);
+    if (subscriber instanceof ActorCell) (subscriber.topics ??= []).push(topic);
+  }
+
+  unsubscribe(topic: string, subscriber: ActorCell | TopicListener): void {
+    this.topics.get(topic)?.delete(subscriber);
+    if (subscriber instanceof ActorCell && subscriber.topics) subscriber.topics = subscriber.topics.filter((t) => t !== topic);
+  }
+
+  publish(topic: string, message: unknown, sender: ActorRef | undefined): void {
+    if (typeof message === 'object' && message !== null) assertTransferable(message, { actor: `topic:${topic}`, messageType: messageTypeOf(message) });
+    this.toAllNodes({ t: 'pub', topic, message, sender });
+    this.deliverTopic(topic, message, sender);
+  }
+
+  broadcast(message: unknown, group: string | undefined, sender: ActorRef | undefined): void {
+    if (typeof message === 'object' && message !== null) assertTransferable(message, { actor: group ? `group:${group}` : 'broadcast', messageType: messageTypeOf(message) });
+    this.toAllNodes({ t: 'bcast', message, group, sender });
+    this.deliverBroadcast(message, group, sender);
+  }
+
+  private toAllNodes(msg: Record<string, unknown>): void {
+    for (let n = 0; n < this.out.length; n++) {
+      const link = this.out[n];
+      if (link === undefined || this.deadNodes.has(n)) continue;
+      link.send(Kind.Control, undefined, undefined, 0, msg);
+      this.markDirty(link);
+    }
+  }
+
+  private deliverTopic(topic: string, message: unknown, sender: ActorRef | undefined): void {
+    const subs = this.topics.get(topic);
+    if (subs === undefined) return;
+    for (const s of subs) {
+      if (s instanceof ActorCell) {
+        if (sender === undefined || s.id !== sender.id) this.deliverLocal(s, message, sender, undefined);
+      } else {
+        try { s(message, sender); } catch (err) { this.log.warn({ err, topic }, 'topic listener failed'); }
+      }
+    }
+  }
+
+  private deliverBroadcast(message: unknown, group: string | undefined, sender: ActorRef | undefined): void {
+    if (group !== undefined) {
+      const subs = this.topics.get(`group:${group}`);
+      if (subs) for (const s of subs) if (s instanceof ActorCell && s.id !== sender?.id) this.deliverLocal(s, message, sender, undefined);
+      return;
+    }
+    for (const cell of this.cells.values()) {
+      if (cell.id !== sender?.id && !cell.id.startsWith('$')) this.deliverLocal(cell, message, sender, undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- registry, dead letters, events
+
+  lookup(id: string): Promise<ActorRef | undefined> {
+    const local = this.cells.get(id);
+    if (local !== undefined && local.status <= Status.Ready) return Promise.resolve(local.ref);
+    if (this.id === 0) return Promise.resolve(this.lookupHook?.(id));
+    return this.control(0, { t: 'lookup', id }, true) as Promise<ActorRef | undefined>;
+  }
+
+  lookupHook: ((id: string) => ActorRef | undefined) | undefined;
+
+  private notifyRegistry(msg: Record<string, unknown>): void {
+    if (this.id === 0) this.controlHook?.(0, msg, 0);
+    else if (!this.closed) void this.control(0, msg).catch(() => undefined);
+  }
+
+  /** Nothing is silently lost: undeliverable messages go to the dead-letter stream, asks fail now. */
+  deadLetter(target: string, message: unknown, reason: string, sender: ActorRef | undefined, reply: unknown): void {
+    if (reply !== undefined && reply !== SIGNAL) {
+      this.replyError(reply, new ActorNotFoundError(
+        `actor '${target}' cannot take message '${messageTypeOf(message)}': ${reason}`,
+        { actor: target, messageType: messageTypeOf(message), reason, worker: this.id },
+      ));
+    }
+    const letter = { t: 'dead', target, type: messageTypeOf(message), reason, sender: sender?.id, message: safeForWire(message), worker: this.id, at: Date.now() };
+    if (this.id === 0) this.controlHook?.(0, letter, 0);
+    else if (!this.closed) void this.control(0, letter).catch(() => undefined);
+  }
+
+  emitEvent(event: Record<string, unknown>): void {
+    const msg = { t: 'event', event: { ...event, at: Date.now() } };
+    if (this.id === 0) this.controlHook?.(0, msg, 0);
+    else if (!this.closed) void this.control(0, msg).catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- node lifecycle
+
+  /** Another node died: its pending asks fail now, sends to it become dead letters. */
+  nodeDied(node: number): void {
+    this.deadNodes.add(node);
+    for (const [corr, p] of this.asks) {
+      if (p.node !== node) continue;
+      this.asks.delete(corr);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new WorkerDiedError(`worker ${node} died before actor '${p.target}' answered '${p.type}'`, { worker: node, actor: p.target, messageType: p.type }));
+    }
+  }
+
+  /** Let mailboxes empty (until the deadline), then stop every actor, children before parents. */
+  async drain(deadline: number): Promise<void> {
+    this.stopping = true;
+    while (Date.now() < deadline) {
+      let busy = this.rqSize > 0 || this.anyInbound();
+      if (!busy) for (const c of this.cells.values()) if (c.mailbox.size > 0 || c.suspended) { busy = true; break; }
+      if (!busy) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const roots = [...this.cells.values()].filter((c) => c.parent === undefined || !this.cells.has(c.parent.id)).reverse();
+    await Promise.all(roots.map((c) => new Promise<void>((resolve) => this.stopCell(c, 'system-stopped', resolve))));
+  }
+
+  stats(): { worker: number; actors: number; runQueue: number; mailboxes: number; handled: number; failures: number } {
+    let mailboxes = 0;
+    let handled = 0;
+    let failures = 0;
+    for (const c of this.cells.values()) { mailboxes += c.mailbox.size; handled += c.handled; failures += c.failures; }
+    return { worker: this.id, actors: this.cells.size, runQueue: this.rqSize, mailboxes, handled, failures };
+  }
+
+  /** Stop polling and cancel what is pending; the thread can exit afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.generation++;
+    Atomics.add(this.myBell, SEQ, 1);
+    Atomics.notify(this.myBell, SEQ);
+    for (const [corr, p] of this.asks) {
+      this.asks.delete(corr);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new SystemStoppedError(`the system stopped before actor '${p.target}' answered '${p.type}'`, { actor: p.target, messageType: p.type }));
+    }
+  }
+}
+
+function pendingBehaviour(key: string): Behaviour {
+  return { key, name: key.slice(key.lastIndexOf('#') + 1), module: key.slice(0, key.lastIndexOf('#')), $troupe: 'behaviour', init: () => undefined, receive: () => undefined };
+}
+
+function safeForWire(m: unknown): unknown {
+  if (typeof m === 'function' || typeof m === 'symbol') return String(m);
+  return m;
+}

@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import { InvalidOptionError } from './errors.js';
+
+export const SystemOptionsSchema = z.object({
+  /** Worker threads hosting actors (default: one per core). */
+  workers: z.number().int().min(1).max(64).default(() => availableParallelism()),
+  /** Default placement of new actors. */
+  placement: z.enum(['hash', 'least-loaded']).default('hash'),
+  /** Default messages per actor per turn: keeps a deep mailbox from starving its neighbours. */
+  throughput: z.number().int().min(1).max(1_000_000).default(128),
+  /** Default `ask` timeout. */
+  askTimeoutMs: z.number().int().positive().default(5000),
+  /** Size of each cross-thread ring, in bytes (a power of two, at least 64 KiB). */
+  ringBytes: z.number().int().min(65536).refine((n) => (n & (n - 1)) === 0, 'must be a power of two').default(1 << 20),
+  /** Longest synchronous slice of the scheduler before it yields to the event loop (I/O, timers). */
+  sliceMs: z.number().positive().max(1000).default(10),
+  /** How long an idle worker polls its rings before it sleeps: trades CPU for wake-up latency. */
+  idleSpinMicros: z.number().int().min(0).max(100_000).default(100),
+  /** Deadline for a graceful stop: mailboxes drain until then, then actors are terminated. */
+  stopDeadlineMs: z.number().int().min(0).default(5000),
+  /** Per-worker V8 limits (a worker over them dies and is replaced). */
+  resourceLimits: z.object({
+    maxOldGenerationSizeMb: z.number().positive().optional(),
+    maxYoungGenerationSizeMb: z.number().positive().optional(),
+    stackSizeMb: z.number().positive().optional(),
+  }).optional(),
+  /** A pino logger; one is created (warn level, stderr) when absent. */
+  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', {
+    message: 'logger must be a pino logger',
+  }).optional(),
+  /** Log level for the workers' loggers (default: the main logger's level). */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+}).strict();
+
+export type SystemOptions = z.input<typeof SystemOptionsSchema>;
+export type ResolvedSystemOptions = z.output<typeof SystemOptionsSchema>;
+
+/** Validate once at the edge; the error names the offending option. */
+export function resolveSystemOptions(options: SystemOptions = {}): ResolvedSystemOptions {
+  const parsed = SystemOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const option = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(', ') : '') || '(options)';
+    throw new InvalidOptionError(`invalid system option '${option}': ${issue.message}`, { option });
+  }
+  return parsed.data;
+}

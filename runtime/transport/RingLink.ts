@@ -1,0 +1,202 @@
+import { SharedRing, PAD, PRODUCER_WAITING } from './SharedRing.js';
+import { HEADER, Kind, Tag, packr, payloadWords, readPayload, tagOf, writePayload } from './Frames.js';
+import type { ActorRef } from '../ActorRef.js';
+
+/** Past this many interned refs, both ends of a link start a fresh table (bounds its memory). */
+const MAX_REFS = 1 << 20;
+
+interface Spilled {
+  kind: number;
+  target: ActorRef | undefined;
+  sender: ActorRef | undefined;
+  corr: number;
+  value: unknown;
+}
+
+/**
+ * The producer end of one ring (this thread → one other thread). Frames are written straight into
+ * shared memory as messages are sent and published in one batch per scheduler turn. When the ring is
+ * full, messages spill into an ordered overflow queue that is retried on the next flush, so a slow
+ * consumer never blocks the producer's thread and order is kept.
+ */
+export class OutboundLink {
+  readonly ring: SharedRing;
+  private readonly buf: Buffer;
+  private readonly refIds = new Map<ActorRef, number>();
+  private nextRef = 0;
+  private overflow: Spilled[] | undefined = undefined;
+  private published: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.ring = new SharedRing(sab);
+    this.buf = Buffer.from(sab, 16, this.ring.capacity * 4);
+    this.published = this.ring.writePos;
+  }
+
+  send(kind: number, target: ActorRef | undefined, sender: ActorRef | undefined, corr: number, value: unknown): void {
+    if (this.overflow !== undefined || !this.write(kind, target, sender, corr, value)) {
+      if (this.overflow === undefined) Atomics.store(this.ring.header, PRODUCER_WAITING, 1);
+      (this.overflow ??= []).push({ kind, target, sender, corr, value });
+    }
+  }
+
+  /** Publish what was written; retry spilled frames first. Returns true if anything was published. */
+  flush(): boolean {
+    const spilled = this.overflow;
+    if (spilled !== undefined) {
+      let i = 0;
+      for (; i < spilled.length; i++) {
+        const s = spilled[i]!;
+        if (!this.write(s.kind, s.target, s.sender, s.corr, s.value)) break;
+      }
+      if (i === spilled.length) this.overflow = undefined;
+      else {
+        this.overflow = spilled.slice(i);
+        Atomics.store(this.ring.header, PRODUCER_WAITING, 1);
+      }
+    }
+    if (this.ring.writePos === this.published) return false;
+    this.published = this.ring.writePos;
+    this.ring.publish();
+    return true;
+  }
+
+  get backlog(): number {
+    return this.overflow?.length ?? 0;
+  }
+
+  private refIndex(ref: ActorRef): number {
+    const known = this.refIds.get(ref);
+    if (known !== undefined) return known;
+    if (this.nextRef >= MAX_REFS) {
+      const at = this.ring.reserve(HEADER);
+      if (at < 0) return -1;
+      this.header(at, HEADER, Kind.ResetRefs, 0, 0, 0);
+      this.refIds.clear();
+      this.nextRef = 0;
+    }
+    const idx = this.nextRef;
+    const def = `${ref.id}\u0001${ref.node}\u0001${ref.behaviour}`;
+    const n = HEADER + payloadWords(Tag.Utf8, def, undefined);
+    const at = this.ring.reserve(n);
+    if (at < 0) return -1;
+    this.header(at, 0, Kind.DefineRef | (Tag.Utf8 << 8), idx, -1, 0);
+    const used = writePayload(this.ring.words, this.ring.bytes, this.buf, at + HEADER, Tag.Utf8, def, undefined);
+    this.ring.words[at] = HEADER + used;
+    this.ring.writePos -= n - (HEADER + used);
+    this.refIds.set(ref, idx);
+    this.nextRef++;
+    return idx;
+  }
+
+  private write(kind: number, target: ActorRef | undefined, sender: ActorRef | undefined, corr: number, value: unknown): boolean {
+    const t = target === undefined ? -1 : this.refIndex(target);
+    if (t === -1 && target !== undefined) return false;
+    const s = sender === undefined ? -1 : this.refIndex(sender);
+    if (s === -1 && sender !== undefined) return false;
+    const tag = tagOf(value);
+    const packed = tag === Tag.Packed ? packr.pack(value) : undefined;
+    const n = HEADER + payloadWords(tag, value, packed);
+    const at = this.ring.reserve(n);
+    if (at < 0) return false;
+    const words = this.ring.words;
+    words[at + 1] = kind | (tag << 8);
+    words[at + 2] = t;
+    words[at + 3] = s;
+    words[at + 4] = corr;
+    const used = writePayload(words, this.ring.bytes, this.buf, at + HEADER, tag, value, packed);
+    // Strings reserve their worst case; record the exact length and give the rest back.
+    const exact = HEADER + used;
+    words[at] = exact;
+    this.ring.writePos -= n - exact;
+    return true;
+  }
+
+  private header(at: number, len: number, kindTag: number, t: number, s: number, corr: number): void {
+    const w = this.ring.words;
+    w[at] = len;
+    w[at + 1] = kindTag;
+    w[at + 2] = t;
+    w[at + 3] = s;
+    w[at + 4] = corr;
+  }
+}
+
+export type FrameHandler = (
+  origin: number, kind: number, target: ActorRef | undefined, sender: ActorRef | undefined,
+  corr: number, value: unknown, flags: number,
+) => void;
+
+/** The consumer end of one ring (another thread → this thread). */
+export class InboundLink {
+  readonly ring: SharedRing;
+  private readonly buf: Buffer;
+  private refs: (ActorRef | undefined)[] = [];
+
+  constructor(
+    sab: SharedArrayBuffer,
+    readonly origin: number,
+    private readonly makeRef: (id: string, node: number, behaviour: string) => ActorRef,
+    private readonly onError: (err: unknown, origin: number, kind: number) => void,
+    /** Wakes the producer thread (rings its doorbell). */
+    private readonly wakeProducer: () => void,
+  ) {
+    this.ring = new SharedRing(sab);
+    this.buf = Buffer.from(sab, 16, this.ring.capacity * 4);
+  }
+
+  hasFrames(): boolean {
+    return this.ring.available() > 0;
+  }
+
+  /** Hand up to `max` frames to `handler`; returns how many were handled. */
+  drain(handler: FrameHandler, max: number): number {
+    const ring = this.ring;
+    const words = ring.words;
+    const mask = ring.capacity - 1;
+    const tail = Atomics.load(ring.header, 1);
+    let pos = ring.readPos;
+    let handled = 0;
+    while (pos < tail && handled < max) {
+      let at = pos & mask;
+      let len = words[at]!;
+      if (len === PAD) {
+        pos += ring.capacity - at;
+        continue;
+      }
+      if (len < HEADER) throw new Error(`corrupt frame in ring from thread ${this.origin}: length ${len} at word ${at}`);
+      const kindTag = words[at + 1]!;
+      const kind = kindTag & 0xff;
+      const tag = (kindTag >> 8) & 0xff;
+      if (kind === Kind.DefineRef) {
+        const def = readPayload(words, ring.bytes, this.buf, at + HEADER, tag) as string;
+        const [id, node, behaviour] = def.split('\u0001') as [string, string, string];
+        this.refs[words[at + 2]!] = this.makeRef(id, Number(node), behaviour);
+      } else if (kind === Kind.ResetRefs) {
+        this.refs = [];
+      } else {
+        const t = words[at + 2]!;
+        const s = words[at + 3]!;
+        // One bad frame (a payload that fails to decode, a handler bug) must not take the
+        // thread and every actor on it down: report it and go on with the next frame.
+        try {
+          const value = readPayload(words, ring.bytes, this.buf, at + HEADER, tag);
+          handler(this.origin, kind, t < 0 ? undefined : this.refs[t], s < 0 ? undefined : this.refs[s], words[at + 4]!, value, kindTag >>> 16);
+        } catch (err) {
+          this.onError(err, this.origin, kind);
+        }
+        handled++;
+      }
+      pos += len;
+      at = 0;
+      len = 0;
+    }
+    ring.readPos = pos;
+    ring.release();
+    if (Atomics.load(ring.header, PRODUCER_WAITING) === 1) {
+      Atomics.store(ring.header, PRODUCER_WAITING, 0);
+      this.wakeProducer();
+    }
+    return handled;
+  }
+}

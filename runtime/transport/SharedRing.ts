@@ -1,0 +1,90 @@
+/**
+ * A single-producer / single-consumer ring of 32-bit words in a SharedArrayBuffer.
+ *
+ * Why words and not bytes: every frame field is an int32, so the producer writes with plain
+ * Int32Array stores (no DataView, no per-field bounds logic) and only string / msgpack payloads
+ * touch the byte view. Frames never wrap: when a frame does not fit before the end, the producer
+ * writes a PAD marker and starts again at word 0, so a reader always sees a contiguous frame.
+ *
+ * Head and tail are word counters that only grow (mod 2^31 would take hours at 1G words/s, and
+ * positions are taken mod capacity). The producer publishes its tail with one Atomics.store per
+ * flush rather than per frame: that is the batching that makes cross-thread delivery cheap.
+ */
+export const HEAD = 0;
+export const TAIL = 1;
+/** Set by a producer that spilled frames because the ring was full: wake me when you free space. */
+export const PRODUCER_WAITING = 2;
+const HEADER_WORDS = 4;
+
+/** A frame length word of -1 tells the reader to skip to the start of the ring. */
+export const PAD = -1;
+
+export class SharedRing {
+  readonly sab: SharedArrayBuffer;
+  readonly capacity: number; // in words, a power of two
+  readonly header: Int32Array;
+  readonly words: Int32Array;
+  readonly bytes: Uint8Array;
+  /** Producer-side cursor (not yet published). */
+  writePos: number;
+  /** Consumer-side cursor (not yet published). */
+  readPos: number;
+
+  constructor(sabOrCapacityWords: SharedArrayBuffer | number) {
+    if (typeof sabOrCapacityWords === 'number') {
+      const cap = sabOrCapacityWords;
+      if ((cap & (cap - 1)) !== 0) throw new RangeError(`ring capacity ${cap} is not a power of two`);
+      this.sab = new SharedArrayBuffer((HEADER_WORDS + cap) * 4);
+    } else {
+      this.sab = sabOrCapacityWords;
+    }
+    this.header = new Int32Array(this.sab, 0, HEADER_WORDS);
+    this.capacity = this.sab.byteLength / 4 - HEADER_WORDS;
+    this.words = new Int32Array(this.sab, HEADER_WORDS * 4, this.capacity);
+    this.bytes = new Uint8Array(this.sab, HEADER_WORDS * 4, this.capacity * 4);
+    this.writePos = Atomics.load(this.header, TAIL);
+    this.readPos = Atomics.load(this.header, HEAD);
+  }
+
+  /**
+   * Reserve `n` contiguous words for a frame. Returns the word index to write at, or -1 when the
+   * ring is full (the caller spills to its overflow queue and retries after the reader catches up).
+   */
+  reserve(n: number): number {
+    const cap = this.capacity;
+    const head = Atomics.load(this.header, HEAD);
+    let pos = this.writePos;
+    let idx = pos & (cap - 1);
+    const tillEnd = cap - idx;
+    if (n > tillEnd) {
+      // Not enough room before the end: pad the rest and wrap, if the reader has freed the start.
+      if (pos + tillEnd + n - head > cap) return -1;
+      this.words[idx] = PAD;
+      pos += tillEnd;
+      idx = 0;
+    } else if (pos + n - head > cap) {
+      return -1;
+    }
+    this.writePos = pos + n;
+    return idx;
+  }
+
+  /** Make everything reserved so far visible to the consumer. */
+  publish(): void {
+    Atomics.store(this.header, TAIL, this.writePos);
+  }
+
+  /** Words published and not yet consumed. */
+  available(): number {
+    return Atomics.load(this.header, TAIL) - this.readPos;
+  }
+
+  /** Release consumed words back to the producer. */
+  release(): void {
+    Atomics.store(this.header, HEAD, this.readPos);
+  }
+
+  get unpublished(): boolean {
+    return this.writePos !== Atomics.load(this.header, TAIL);
+  }
+}
