@@ -5,6 +5,8 @@
 export { ActorSystem, type ActorInfo, type WorkerStats } from './runtime/ActorSystem.js';
 export { ActorRef } from './runtime/ActorRef.js';
 export { defineActor } from './actors/defineActor.js';
+export { defineTask, type Task, type TaskSpec } from './actors/defineTask.js';
+export type { PoolOptions } from './runtime/pool/PoolActor.js';
 export type { Behaviour, BehaviourSpec, MessageOf, ArgsOf } from './actors/Behaviour.js';
 export type { ActorContext, AskOptions, Signal, Timers } from './actors/ActorContext.js';
 export type { SystemOptions } from './runtime/SystemOptions.js';

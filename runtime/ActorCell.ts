@@ -40,6 +40,8 @@ export class ActorCell {
   stashed: unknown[] | undefined;
   topics: string[] | undefined;
   pendingStopReason: string | undefined;
+  /** Pool actors take task inputs only, never broadcasts. */
+  broadcastable = true;
   private childCounter = 0;
 
   constructor(
@@ -147,6 +149,31 @@ export class ActorCell {
     }
   }
 
+  /**
+   * Accept a message when the mailbox has room, else park it until it has: `accepted` runs at that
+   * moment. This is the backpressure `offer` gives producers outside the system.
+   */
+  offer(message: unknown, sender: ActorRef | undefined, accepted: () => void): void {
+    if (this.mailbox.size < this.capacity && this.parked === undefined) {
+      this.enqueue(message, sender, undefined);
+      accepted();
+      return;
+    }
+    (this.parked ??= []).push({ message, sender, accepted });
+  }
+
+  parked: { message: unknown; sender: ActorRef | undefined; accepted: () => void }[] | undefined;
+
+  private admitParked(): void {
+    const p = this.parked!;
+    while (p.length > 0 && this.mailbox.size < this.capacity) {
+      const o = p.shift()!;
+      this.mailbox.push(o.message, o.sender, undefined);
+      o.accepted();
+    }
+    if (p.length === 0) this.parked = undefined;
+  }
+
   validate(message: unknown): unknown {
     const schema = this.behaviour.messages;
     if (schema === undefined) return message;
@@ -189,6 +216,7 @@ export class ActorCell {
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;
+    if (this.parked !== undefined) this.admitParked();
     this.afterTurn();
   }
 

@@ -13,6 +13,9 @@ import {
 import { createLogger } from './logger.js';
 import { loadBehaviour } from './BehaviourLoader.js';
 import { hashId } from './Placement.js';
+import { isTask, type Task } from '../actors/defineTask.js';
+import { PoolCell, resolvePoolOptions, type PoolOptions } from './pool/PoolActor.js';
+import { availableParallelism } from 'node:os';
 import { DeadLetterStream, EventStream, type DeadLetter, type SystemEvent } from './Streams.js';
 
 export interface ActorInfo {
@@ -153,6 +156,31 @@ export class ActorSystem {
     }
     return ref;
   }
+
+  /**
+   * Start a stateless pool actor: `ask(input)` runs `task.run(input)` on a piscina thread and
+   * answers with its result. Inputs are batched per tick; `offer` waits while the queue is full.
+   */
+  async spawnPool<I, O>(task: Task<I, O>, options: PoolOptions = {}): Promise<ActorRef<I>> {
+    this.assertRunning('spawnPool');
+    if (!isTask(task)) throw new InvalidOptionError('spawnPool: the first argument is not a task made by defineTask', {});
+    const o = resolvePoolOptions(options);
+    const id = o.id ?? `pool-${task.name.toLowerCase()}-${++this.idCounter}`;
+    if (this.registry.has(id)) throw new DuplicateNameError(`an actor named '${id}' is already registered`, { actor: id });
+    // Import here too, so a wrong module or export fails on the caller's stack.
+    const mod = (await import(task.module)) as Record<string, unknown>;
+    if (!isTask(mod[task.name])) {
+      throw new InvalidOptionError(`task module '${task.module}' has no task export '${task.name}'`, { module: task.module, export: task.name });
+    }
+    const cell = new PoolCell(this.node, id, task, o, o.threads ?? availableParallelism());
+    this.node.cells.set(id, cell);
+    this.pools.push(cell);
+    const ref = cell.ref as ActorRef<I>;
+    this.registry.set(id, { id, worker: 0, behaviour: task.key, ref: ref as ActorRef });
+    return ref;
+  }
+
+  private readonly pools: PoolCell[] = [];
 
   private place(id: string, placement: SpawnOptions['placement']): number {
     const p = placement ?? this.options.placement;
@@ -319,6 +347,7 @@ export class ActorSystem {
       this.workers.map((_, i) => this.node.control(i + 1, { t: 'drain', deadline }, true, deadlineMs + 5000)),
     );
     this.state = 'stopped';
+    await Promise.all(this.pools.map((p) => p.close()));
     this.node.close();
     await Promise.all(this.workers.map(async (w) => {
       const exited = once(w, 'exit');

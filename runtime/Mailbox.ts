@@ -67,15 +67,16 @@ export class Mailbox {
   private grow(): unknown[] {
     const old = this.buf;
     const cap = old === undefined ? 4 : (old.length / 3) * 2;
-    const buf = new Array<unknown>(cap * 3);
+    // Built with push, never `new Array(n)`: V8 makes a large preallocated array a slow
+    // dictionary, and a deep mailbox would then cost a hash lookup per message.
+    const buf: unknown[] = [];
     if (old !== undefined) {
       for (let k = 0; k < this.size; k++) {
         const from = ((this.head + k) & this.mask) * 3;
-        buf[k * 3] = old[from];
-        buf[k * 3 + 1] = old[from + 1];
-        buf[k * 3 + 2] = old[from + 2];
+        buf.push(old[from], old[from + 1], old[from + 2]);
       }
     }
+    for (let k = buf.length; k < cap * 3; k++) buf.push(undefined);
     this.buf = buf;
     this.head = 0;
     this.mask = cap - 1;

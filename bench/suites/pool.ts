@@ -1,0 +1,88 @@
+import { ActorSystem, type ActorRef } from '../../index.js';
+import { result, type BenchResult, type BenchSuite } from '../harness.js';
+import { Noop, Trapezoid } from '../actors/tasks.js';
+import { Sink, Source } from '../actors/crossworker.js';
+import { Echo } from '../actors/echo.js';
+import { rawPiscina, rawPiscinaCpu, rawPostMessagePerMessage, rawPostMessageRoundTrip } from '../baselines/index.js';
+
+/**
+ * Cross-thread paths: pool actors against raw piscina, cross-worker Counting against raw
+ * per-message postMessage, and the cross-worker ask round trip against a raw postMessage ping-pong.
+ */
+export const poolSuite: BenchSuite = {
+  name: 'cross-thread',
+  description: 'pool actors vs raw piscina; cross-worker messages and ask vs raw postMessage',
+  async run(ctx) {
+    const out: BenchResult[] = [];
+    const q = ctx.quick;
+
+    // ---- pool actors, trivial tasks
+    ctx.progress('pool trivial tasks', 0, 5);
+    const trivialN = q ? 100_000 : 1_000_000;
+    const system = await ActorSystem.start({ workers: 2, askTimeoutMs: 600_000 });
+    try {
+      const pool = await system.spawnPool(Noop, { threads: 2 });
+      await Promise.all(Array.from({ length: 10_000 }, (_, i) => pool.ask(i)));
+      const t0 = performance.now();
+      let sum = 0;
+      for (let done = 0; done < trivialN; done += 100_000) {
+        const rs = await Promise.all(Array.from({ length: Math.min(100_000, trivialN - done) }, (_, i) => pool.ask<number>(i)));
+        for (const r of rs) sum += r;
+      }
+      const troupe = (trivialN / (performance.now() - t0)) * 1000;
+      if (sum <= 0) throw new Error('pool lost results');
+      const raw = await rawPiscina(q ? 20_000 : 100_000, { threads: 2 });
+      out.push(result({ suite: 'cross-thread', name: 'pool-trivial-tasks', metric: 'tasks/s', value: troupe, unit: 'tasks/s', baseline: 'raw piscina, one task per run()', baselineValue: raw.perSec }));
+
+      // ---- pool actors, CPU-bound scaling
+      ctx.progress('pool cpu scaling', 1, 5);
+      const tasks = q ? 16 : 48;
+      const steps = q ? 500_000 : 1_000_000;
+      const cpu = async (threads: number): Promise<number> => {
+        const p = await system.spawnPool(Trapezoid, { threads, id: `trapezoid-${threads}` });
+        await Promise.all([p.ask({ a: 1, b: 2, steps: 10_000 }), p.ask({ a: 1, b: 2, steps: 10_000 })]);
+        const t = performance.now();
+        await Promise.all(Array.from({ length: tasks }, (_, i) => p.ask({ a: 1 + (i % 7), b: 2 + (i % 7), steps })));
+        return (tasks / (performance.now() - t)) * 1000;
+      };
+      const one = await cpu(1);
+      const two = await cpu(2);
+      out.push(result({ suite: 'cross-thread', name: 'pool-cpu-2-vs-1-workers', metric: 'tasks/s', value: two, unit: 'tasks/s', baseline: 'same pool on 1 worker', baselineValue: one }));
+      const rawTwo = await rawPiscinaCpu(2, tasks, { steps });
+      out.push(result({ suite: 'cross-thread', name: 'pool-cpu-2-workers', metric: 'tasks/s', value: two, unit: 'tasks/s', baseline: 'raw piscina, 2 threads', baselineValue: rawTwo.perSec }));
+
+      // ---- cross-worker counting
+      ctx.progress('cross-worker counting', 2, 5);
+      const n = q ? 1_000_000 : 10_000_000;
+      const sink = await system.spawn(Sink, { placement: { worker: 2 } });
+      const source = await system.spawn(Source, { placement: { worker: 1 } });
+      await source.ask({ n: 50_000, sink });
+      const sink2 = await system.spawn(Sink, { placement: { worker: 2 } });
+      const r = await source.ask<{ ms: number; count: number }>({ n, sink: sink2 }, { timeoutMs: 600_000 });
+      if (r.count !== n) throw new Error(`cross-worker counting lost messages: ${r.count}/${n}`);
+      const rawPm = await rawPostMessagePerMessage(q ? 200_000 : 1_000_000);
+      out.push(result({ suite: 'cross-thread', name: 'cross-worker-counting', metric: 'msgs/s', value: (n / r.ms) * 1000, unit: 'msgs/s', baseline: 'raw postMessage, one message per call', baselineValue: rawPm.perSec }));
+
+      // ---- cross-worker ask round trip (main thread -> worker -> main thread)
+      ctx.progress('ask round trip', 3, 5);
+      const echo: ActorRef<number> = await system.spawn(Echo, { placement: { worker: 1 } });
+      const samples = q ? 5_000 : 20_000;
+      for (let i = 0; i < 2_000; i++) await echo.ask(i);
+      const lat = new Float64Array(samples);
+      for (let i = 0; i < samples; i++) {
+        const t = performance.now();
+        await echo.ask(i);
+        lat[i] = (performance.now() - t) * 1000;
+      }
+      lat.sort();
+      const p50 = lat[Math.floor(samples / 2)]!;
+      const p99 = lat[Math.floor(samples * 0.99)]!;
+      const rawRt = await rawPostMessageRoundTrip(samples);
+      out.push(result({ suite: 'cross-thread', name: 'ask-round-trip-p50', metric: 'p50 latency', value: p50, unit: 'us', baseline: 'raw postMessage round trip p50', baselineValue: rawRt.p50Us }, false));
+      out.push(result({ suite: 'cross-thread', name: 'ask-round-trip-p99', metric: 'p99 latency', value: p99, unit: 'us', baseline: 'raw postMessage round trip p99', baselineValue: rawRt.p99Us }, false));
+    } finally {
+      await system.stop();
+    }
+    return out;
+  },
+};

@@ -1,0 +1,71 @@
+import { ActorSystem, type ActorRef } from '../../index.js';
+import { result, type BenchResult, type BenchSuite } from '../harness.js';
+import { SavinaDriver, type SavinaRequest, type SavinaResult } from '../actors/savina.js';
+import { plainQueueLoop, plainActorAlloc } from '../baselines/index.js';
+import { erlangBaseline, savinaErlangParams, type ErlangBenchName } from '../baselines/erlang.js';
+
+/**
+ * Same-worker Savina micro benchmarks. Every actor of a benchmark lives on one worker thread, as
+ * every process of `erl +S 1` shares one scheduler. Each figure is reported twice: against Erlang/OTP
+ * with the same parameters (when `erl` is installed) and against a plain same-thread queue loop, the
+ * floor any JavaScript mailbox is compared to.
+ */
+export const savinaSuite: BenchSuite = {
+  name: 'savina',
+  description: 'Savina actor benchmarks on one worker vs Erlang/OTP (erl +S 1) and a plain queue loop',
+  async run(ctx) {
+    const p = savinaErlangParams(ctx.quick);
+    const plan: { name: string; erl?: ErlangBenchName; req: SavinaRequest }[] = [
+      { name: 'pingpong', erl: 'pingpong', req: { bench: 'pingpong', n: p.pingpong.n } },
+      { name: 'counting', erl: 'counting', req: { bench: 'counting', n: p.counting.n } },
+      { name: 'threadring', erl: 'threadring', req: { bench: 'threadring', actors: 503, hops: p.threadring.n } },
+      { name: 'forkjoin-throughput', erl: 'forkjoin', req: { bench: 'forkjoin', actors: 60, messages: p.forkjoin.n } },
+      { name: 'forkjoin-creation', req: { bench: 'forkjoin-create', actors: ctx.quick ? 100_000 : 1_000_000 } },
+      { name: 'big', req: { bench: 'big', actors: ctx.quick ? 200 : 1000, pings: ctx.quick ? 500 : 2000 } },
+      { name: 'chameneos', req: { bench: 'chameneos', creatures: 100, meetings: ctx.quick ? 200_000 : 2_000_000 } },
+      { name: 'spawn', erl: 'spawn', req: { bench: 'spawn', actors: ctx.quick ? 100_000 : 1_000_000 } },
+    ];
+    const out: BenchResult[] = [];
+    const system = await ActorSystem.start({ workers: 1, askTimeoutMs: 600_000 });
+    try {
+      const driver: ActorRef<SavinaRequest> = await system.spawn(SavinaDriver, { id: 'savina-driver', placement: { worker: 1 } });
+      // One untimed pass at small sizes so that the JIT has compiled the hot path, as Erlang's is.
+      for (const step of plan) await driver.ask(shrink(step.req));
+      let i = 0;
+      for (const step of plan) {
+        ctx.progress(`savina ${step.name}`, i++, plan.length);
+        const r = await driver.ask<SavinaResult>(step.req);
+        const value = (r.messages / r.ms) * 1000;
+        const metric = step.name === 'spawn' ? 'spawns/s' : 'msgs/s';
+        const plain = step.name === 'spawn' || step.name === 'forkjoin-creation'
+          ? plainActorAlloc(r.messages).perSec
+          : plainQueueLoop(r.messages).perSec;
+        out.push(result({ suite: 'savina', name: step.name, metric, value, unit: metric, baseline: step.name.includes('spawn') || step.name === 'forkjoin-creation' ? 'plain object allocation' : 'plain queue loop', baselineValue: plain }));
+        if (step.erl !== undefined) {
+          const erl = await erlangBaseline(step.erl, p[step.erl]);
+          if (erl !== undefined) {
+            out.push(result({ suite: 'savina', name: step.name, metric, value, unit: metric, baseline: 'erlang/otp (erl +S 1)', baselineValue: erl.value }));
+          }
+        }
+        if (step.name === 'spawn' && r.heapPerActor !== undefined) {
+          // Erlang's idle process is ~2.6 KB (measured here); lower is better, so the ratio is inverted.
+          out.push(result({ suite: 'savina', name: 'idle-actor-memory', metric: 'bytes/actor', value: r.heapPerActor, unit: 'bytes', baseline: 'erlang process (2.6 KB)', baselineValue: 2600 }, false));
+        }
+      }
+    } finally {
+      await system.stop();
+    }
+    return out;
+  },
+};
+
+function shrink(req: SavinaRequest): SavinaRequest {
+  switch (req.bench) {
+    case 'pingpong': case 'counting': return { ...req, n: 20_000 };
+    case 'threadring': return { ...req, hops: 20_000 };
+    case 'forkjoin': return { ...req, messages: 500 };
+    case 'forkjoin-create': case 'spawn': return { ...req, actors: 10_000 };
+    case 'big': return { ...req, actors: 50, pings: 50 };
+    case 'chameneos': return { ...req, meetings: 10_000 };
+  }
+}

@@ -1,0 +1,169 @@
+import { Piscina } from 'piscina';
+import { z } from 'zod';
+import type { Behaviour } from '../../actors/Behaviour.js';
+import type { Task } from '../../actors/defineTask.js';
+import { ActorCell, Status } from '../ActorCell.js';
+import type { ActorRef } from '../ActorRef.js';
+import type { LocalNode } from '../LocalNode.js';
+import { InvalidOptionError, MailboxFullError, TaskAbortedError, errorFromWire } from '../errors.js';
+import type { TaskBatch, TaskOutcome } from './taskWorker.js';
+
+export const PoolOptionsSchema = z.object({
+  id: z.string().min(1).optional(),
+  /** piscina threads (default: one per core). */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** Inputs waiting for a thread before new ones are refused (offer waits instead). */
+  maxQueue: z.number().int().min(1).default(100_000),
+  /** Largest batch sent to one thread in one piscina task. */
+  maxBatch: z.number().int().min(1).max(100_000).default(1024),
+  /** A batch that runs longer is aborted and its asks reject with TaskAbortedError. */
+  timeoutMs: z.number().int().positive().optional(),
+}).strict();
+
+export type PoolOptions = z.input<typeof PoolOptionsSchema>;
+
+interface Pending {
+  input: unknown;
+  reply: unknown;
+  sender: ActorRef | undefined;
+}
+
+/**
+ * A stateless pool actor: a ref like any other whose messages are task inputs, run on a piscina pool.
+ * Inputs that arrive in one tick are cut into batches, at least one per thread, so that trivial
+ * tasks are not dominated by piscina's per-task cost; the queue bound is the backpressure.
+ */
+export class PoolCell extends ActorCell {
+  private readonly piscina: Piscina;
+  private waiting: Pending[] = [];
+  private inFlight = 0;
+  private flushQueued = false;
+  private readonly parkedInputs: { resolve: () => void; item: Pending }[] = [];
+  private readonly maxQueue: number;
+  private readonly maxBatch: number;
+  private readonly timeoutMs: number | undefined;
+  private readonly threads: number;
+
+  constructor(node: LocalNode, id: string, readonly task: Task, options: z.output<typeof PoolOptionsSchema>, threads: number) {
+    const behaviour: Behaviour = {
+      key: task.key, name: task.name, module: task.module, $troupe: 'behaviour', messages: task.input,
+      init: () => undefined, receive: () => undefined,
+    };
+    super(node, id, behaviour, undefined, undefined, 1, Number.POSITIVE_INFINITY, 'reject');
+    this.threads = threads;
+    this.maxQueue = options.maxQueue;
+    this.maxBatch = options.maxBatch;
+    this.timeoutMs = options.timeoutMs;
+    this.piscina = new Piscina({
+      filename: new URL('./taskWorker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+    this.status = Status.Ready;
+    this.broadcastable = false;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  override enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown): void {
+    if (this.status !== Status.Ready) {
+      this.node.deadLetter(this.id, message, 'stopped', sender, reply);
+      return;
+    }
+    if (this.waiting.length >= this.maxQueue) {
+      const err = new MailboxFullError(`pool '${this.id}' has ${this.waiting.length} inputs queued (maxQueue ${this.maxQueue})`, { actor: this.id, worker: 0 });
+      if (reply !== undefined) { this.node.replyError(reply, err); return; }
+      throw err;
+    }
+    this.waiting.push({ input: message, reply, sender });
+    this.queueFlush();
+  }
+
+  /** Wait for room instead of failing: backpressure for producers. */
+  override offer(message: unknown, sender: ActorRef | undefined, accepted: () => void): void {
+    if (this.waiting.length < this.maxQueue && this.parkedInputs.length === 0) {
+      this.enqueue(message, sender, undefined);
+      accepted();
+      return;
+    }
+    this.parkedInputs.push({ resolve: accepted, item: { input: message, reply: undefined, sender } });
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => { this.flushQueued = false; this.dispatch(); });
+  }
+
+  private dispatch(): void {
+    // Keep every thread busy with two batches at most; the rest waits here, in order.
+    while (this.waiting.length > 0 && this.inFlight < this.threads * 2) {
+      const per = Math.min(this.maxBatch, Math.max(1, Math.ceil(this.waiting.length / (this.threads * 2 - this.inFlight))));
+      const batch = this.waiting.splice(0, per);
+      this.runBatch(batch);
+    }
+    while (this.parkedInputs.length > 0 && this.waiting.length < this.maxQueue) {
+      const p = this.parkedInputs.shift()!;
+      this.waiting.push(p.item);
+      p.resolve();
+    }
+  }
+
+  private runBatch(batch: Pending[]): void {
+    this.inFlight++;
+    const payload: TaskBatch = { module: this.task.module, name: this.task.name, inputs: batch.map((b) => b.input) };
+    const signal = this.timeoutMs !== undefined ? AbortSignal.timeout(this.timeoutMs) : undefined;
+    (this.piscina.run(payload, signal ? { signal } : {}) as Promise<TaskOutcome[]>).then(
+      (outcomes) => {
+        for (let i = 0; i < batch.length; i++) {
+          const o = outcomes[i]!;
+          const b = batch[i]!;
+          this.handled++;
+          if (o.ok) {
+            if (b.reply !== undefined) this.node.reply(b.reply, o.value);
+            else if (b.sender !== undefined) this.node.tell(b.sender, o.value, this.ref);
+          } else {
+            this.failures++;
+            const err = errorFromWire(o.error);
+            if (b.reply !== undefined) this.node.replyError(b.reply, err);
+            else this.node.deadLetter(this.id, b.input, `task-failed: ${err.message}`, b.sender, undefined);
+          }
+        }
+      },
+      (err: Error) => {
+        const aborted = err?.name === 'AbortError' || signal?.aborted === true;
+        const e = aborted
+          ? new TaskAbortedError(`pool '${this.id}' task '${this.task.name}' aborted after ${this.timeoutMs} ms`, { actor: this.id, task: this.task.name, timeoutMs: this.timeoutMs }, err)
+          : err;
+        for (const b of batch) {
+          this.failures++;
+          if (b.reply !== undefined) this.node.replyError(b.reply, e);
+          else this.node.deadLetter(this.id, b.input, aborted ? 'task-aborted' : 'task-failed', b.sender, undefined);
+        }
+      },
+    ).finally(() => {
+      this.inFlight--;
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.status = Status.Stopped;
+    for (const b of this.waiting) this.node.deadLetter(this.id, b.input, 'stopped', b.sender, b.reply);
+    this.waiting = [];
+    await this.piscina.destroy();
+  }
+}
+
+export function resolvePoolOptions(options: PoolOptions): z.output<typeof PoolOptionsSchema> {
+  const r = PoolOptionsSchema.safeParse(options);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    const option = i.path.join('.') || (i as { keys?: string[] }).keys?.join(', ') || '(options)';
+    throw new InvalidOptionError(`invalid pool option '${option}': ${i.message}`, { option });
+  }
+  return r.data;
+}
