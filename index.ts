@@ -14,3 +14,5 @@ export type { SpawnOptions, Placement, MailboxOptions, OverflowPolicy } from './
 export type { DeadLetter, SystemEvent } from './runtime/Streams.js';
 export * from './runtime/errors.js';
 export { createLogger } from './runtime/logger.js';
+export { defineSupervisor, SupervisorEscalation, type SupervisorDefinition, type SupervisorMessage } from './supervisor/Supervisor.js';
+export type { ChildSpecInput as ChildSpec } from './supervisor/ChildSpec.js';

@@ -40,6 +40,8 @@ export class ActorCell {
   stashed: unknown[] | undefined;
   topics: string[] | undefined;
   pendingStopReason: string | undefined;
+  /** Started by a supervisor: failures go to the parent instead of the default restart. */
+  supervised = false;
   /** Pool actors take task inputs only, never broadcasts. */
   broadcastable = true;
   private childCounter = 0;
@@ -105,7 +107,7 @@ export class ActorCell {
   private startFailed(err: unknown, onStarted?: (err?: unknown) => void): void {
     this.node.log.error({ err, actor: this.id, behaviour: this.behaviour.name, worker: this.node.id }, 'actor init failed');
     onStarted?.(err);
-    this.node.stopCell(this, 'init-failed');
+    this.node.stopCell(this, `init-failed: ${(err as Error)?.message ?? String(err)}`);
   }
 
   /** Accept a message. Returns false when a bounded mailbox refused it. */
@@ -291,7 +293,7 @@ export class ActorCell {
     }
     this.restarts++;
     this.node.emitEvent({ type: 'restart', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
-    this.ctx.timers.cancelAll();
+    if (this.ctx.hasTimers) this.ctx.timers.cancelAll();
     this.status = Status.Starting;
     this.start();
   }

@@ -297,6 +297,11 @@ export class ActorSystem {
       case 'event': {
         const event = msg.event as SystemEvent;
         this.events.push(event);
+        if (event.type === 'root-escalation') {
+          // OTP: when the top supervisor gives up, the application stops.
+          this.log.error({ actor: event.actor, cause: (event.cause as WireError | undefined)?.message }, 'root supervisor escalated; stopping the system');
+          void this.stop();
+        }
         if (event.type === 'restart' || event.type === 'gave-up') {
           this.log.warn({ actor: event.actor, worker: event.worker, cause: (event.cause as WireError | undefined)?.message }, `actor ${event.type}`);
         }

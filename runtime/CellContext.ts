@@ -92,6 +92,21 @@ export class CellContext implements ActorContext<unknown> {
     this.cell.node.broadcast(message, options?.group, this.cell.ref);
   }
 
+  /** @internal supervisors: take a child down for a restart (see LocalNode.pauseCell). */
+  pauseChild(ref: ActorRef): Promise<void> {
+    return this.cell.node.control(ref.node, { t: 'pause', id: ref.id, reason: 'restart' }, true).then(() => undefined);
+  }
+
+  /** @internal supervisors: start a paused child again. */
+  resumeChild(ref: ActorRef): Promise<void> {
+    return this.cell.node.control(ref.node, { t: 'resume', id: ref.id }, true).then(() => undefined);
+  }
+
+  /** @internal publish a system event (supervisor decisions). */
+  emit(event: Record<string, unknown>): void {
+    this.cell.node.emitEvent({ worker: this.cell.node.id, ...event });
+  }
+
   lookup<T = unknown>(id: string): Promise<ActorRef<T> | undefined> {
     return this.cell.node.lookup(id) as Promise<ActorRef<T> | undefined>;
   }

@@ -62,6 +62,7 @@ export interface SpawnSpec {
   overflow?: OverflowPolicy;
   groups?: string[];
   throughput?: number;
+  supervised?: boolean;
 }
 
 export type ControlHook = (origin: number, msg: Record<string, unknown>, corr: number) => boolean;
@@ -497,8 +498,15 @@ export class LocalNode implements RefHost {
   /** Send a control message to another node; with `expectReply`, resolves with its answer. */
   control(node: number, msg: Record<string, unknown>, expectReply = false, timeoutMs = this.settings.askTimeoutMs): Promise<unknown> {
     if (node === this.id) {
-      this.onControl(this.id, msg, 0);
-      return Promise.resolve(undefined);
+      if (!expectReply) {
+        this.onControl(this.id, msg, 0);
+        return Promise.resolve(undefined);
+      }
+      return new Promise((resolve, reject) => {
+        const corr = this.nextCorr++;
+        this.asks.set(corr, { resolve, reject, timer: undefined, target: `worker-${node}`, node, type: String(msg.t), started: 0 });
+        this.onControl(this.id, msg, corr);
+      });
     }
     const link = this.out[node];
     if (link === undefined || this.deadNodes.has(node)) return Promise.reject(new WorkerDiedError(`worker ${node} is not running`, { worker: node }));
@@ -523,7 +531,7 @@ export class LocalNode implements RefHost {
 
   private answerControl(origin: number, corr: number, value: unknown, err?: unknown): void {
     if (corr === 0) return;
-    if (origin === this.id) return;
+    if (origin === this.id) { this.settle(corr, err ?? value, err === undefined); return; }
     if (err !== undefined) this.sendReplyError(origin, corr, err);
     else {
       const link = this.out[origin]!;
@@ -561,6 +569,18 @@ export class LocalNode implements RefHost {
       case 'signal': {
         const to = this.cells.get(msg.to as string);
         if (to !== undefined) this.deliverLocal(to, msg.signal, undefined, SIGNAL);
+        return;
+      }
+      case 'pause': {
+        const cell = this.cells.get(msg.id as string);
+        if (cell === undefined) { this.answerControl(origin, corr, false); return; }
+        this.pauseCell(cell, (msg.reason as string) ?? 'restart', () => this.answerControl(origin, corr, true));
+        return;
+      }
+      case 'resume': {
+        const cell = this.cells.get(msg.id as string);
+        if (cell === undefined) { this.answerControl(origin, corr, null, new ActorNotFoundError(`actor '${msg.id}' is not on worker ${this.id}`, { actor: msg.id, worker: this.id })); return; }
+        this.resumeCell(cell, (err) => this.answerControl(origin, corr, true, err));
         return;
       }
       case 'child-stopped': {
@@ -608,6 +628,7 @@ export class LocalNode implements RefHost {
       this, spec.id, placeholder, spec.args, parent,
       spec.throughput ?? this.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY, spec.overflow ?? 'reject',
     );
+    cell.supervised = spec.supervised === true;
     this.cells.set(spec.id, cell);
     if (spec.groups) for (const g of spec.groups) this.subscribe(`group:${g}`, cell);
     if (known !== undefined) {
@@ -658,6 +679,7 @@ export class LocalNode implements RefHost {
     const spec: SpawnSpec = {
       behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, this.id, parent.behaviour.key],
       capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
+      supervised: options?.supervised,
     };
     const ref = node === this.id ? this.spawnLocal(spec)?.ref : undefined;
     const childRef = ref ?? this.resolveRef(id, node, behaviour.key);
@@ -719,7 +741,11 @@ export class LocalNode implements RefHost {
         for (let i = 0; i < s.length; i += 3) this.deadLetter(cell.id, s[i], 'stopped', s[i + 1] as ActorRef | undefined, s[i + 2]);
       }
       const ref = cell.ref;
-      for (const w of cell.watchers ?? []) this.sendSignal(w, { type: 'terminated', ref, reason });
+      for (const w of cell.watchers ?? []) {
+        // A parent that stops its own children is not told about each of them.
+        if (reason === 'parent-stopped' && w.id === cell.parent?.id) continue;
+        this.sendSignal(w, { type: 'terminated', ref, reason });
+      }
       cell.watchers = undefined;
       if (cell.parent !== undefined) {
         if (cell.parent.node === this.id) this.cells.get(cell.parent.id)?.children?.delete(cell.id);
@@ -777,7 +803,48 @@ export class LocalNode implements RefHost {
 
   /** Supervision decides about a failed actor; false means "use the default" (restart in place). */
   supervise(cell: ActorCell, err: unknown, messageType: string): boolean {
-    return this.supervisionHook?.(cell, err, messageType) ?? false;
+    if (this.supervisionHook?.(cell, err, messageType) === true) return true;
+    if (cell.supervised && cell.parent !== undefined) {
+      // OTP: the child is down; its supervisor decides. Down here means paused: no messages are
+      // taken until the supervisor restarts it, and the mailbox keeps what is queued.
+      this.pauseCell(cell, 'failed', () => undefined);
+      this.sendSignal(cell.parent, { type: 'child-failed', ref: cell.ref, error: errorToWire(err) as never });
+      return true;
+    }
+    if (err instanceof Error && err.name === 'SupervisorEscalation') {
+      // A root supervisor gave up: report and stop it (its children are already stopped).
+      this.emitEvent({ type: 'root-escalation', actor: cell.id, worker: this.id, cause: errorToWire(err) });
+      this.stopCell(cell, 'escalated');
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Take a cell down without removing it: children stopped, timers cancelled, \`postStop\` run (only
+   * on an orderly pause, not after a crash), no messages taken until \`resumeCell\`.
+   */
+  pauseCell(cell: ActorCell, reason: string, done: () => void): void {
+    if (cell.status !== Status.Ready && cell.status !== Status.Starting) { done(); return; }
+    const wasReady = cell.status === Status.Ready;
+    cell.status = Status.Starting;
+    const children = cell.children ? [...cell.children.values()].reverse() : [];
+    cell.children = undefined;
+    for (const child of children) this.stopRef(child, 'parent-stopped');
+    if (cell.ctx.hasTimers) cell.ctx.timers.cancelAll();
+    const post = cell.behaviour.postStop;
+    if (!wasReady || reason === 'failed' || post === undefined) { done(); return; }
+    let r: unknown;
+    try { r = post(cell.state, cell.ctx); } catch (err) { this.log.warn({ err, actor: cell.id, worker: this.id }, 'postStop failed'); }
+    if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(done, done);
+    else done();
+  }
+
+  /** Start a paused cell again: fresh state from \`init\`, mailbox as it was. */
+  resumeCell(cell: ActorCell, done: (err?: unknown) => void): void {
+    if (cell.status !== Status.Starting) { done(); return; }
+    cell.restarts++;
+    cell.start(done);
   }
 
   // ---------------------------------------------------------------- topics and broadcast

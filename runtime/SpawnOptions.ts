@@ -22,6 +22,11 @@ export interface SpawnOptions<A = unknown> {
   groups?: string[];
   /** Messages handled per turn before the scheduler moves to the next actor. */
   throughput?: number;
+  /**
+   * Set by supervisors for their children: a failure is reported to the parent (which decides) instead
+   * of the default in-place restart.
+   */
+  supervised?: boolean;
 }
 
 export const SpawnOptionsSchema = z.object({
@@ -37,4 +42,5 @@ export const SpawnOptionsSchema = z.object({
   }).optional(),
   groups: z.array(z.string().min(1)).optional(),
   throughput: z.number().int().positive().optional(),
+  supervised: z.boolean().optional(),
 }).strict();

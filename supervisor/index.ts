@@ -69,3 +69,4 @@ export {
   type SupervisorSpec,
   type SupervisorSpecInput,
 } from './SupervisorSpec.js';
+export { defineSupervisor, SupervisorEscalation, type SupervisorDefinition, type SupervisorMessage } from './Supervisor.js';
