@@ -8,7 +8,7 @@ import { LocalNode, type SpawnSpec } from './LocalNode.js';
 import { resolveSystemOptions, type ResolvedSystemOptions, type SystemOptions } from './SystemOptions.js';
 import { SpawnOptionsSchema, type SpawnOptions } from './SpawnOptions.js';
 import {
-  ActorNotFoundError, DuplicateNameError, InvalidOptionError, SystemStoppedError, WorkerDiedError, type WireError, errorFromWire,
+  ActorNotFoundError, AskTimeoutError, DuplicateNameError, InvalidOptionError, SystemStoppedError, WorkerDiedError, type WireError, errorFromWire,
 } from './errors.js';
 import { createLogger } from './logger.js';
 import { loadBehaviour } from './BehaviourLoader.js';
@@ -46,7 +46,7 @@ export class ActorSystem {
   /** @internal */
   readonly node: LocalNode;
   private readonly workers: Worker[] = [];
-  private readonly registry = new Map<string, ActorInfo & { ref: ActorRef }>();
+  private readonly registry = new Map<string, ActorInfo & { ref: ActorRef; spec?: SpawnSpec }>();
   private readonly perWorker: number[];
   private idCounter = 0;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
@@ -84,38 +84,117 @@ export class ActorSystem {
   private readonly topology: { rings: (SharedArrayBuffer | null)[][]; doorbells: SharedArrayBuffer[] };
 
   private async boot(): Promise<void> {
-    const o = this.options;
-    const entry = new URL('./worker/entry.js', import.meta.url);
-    const settings = { throughput: o.throughput, askTimeoutMs: o.askTimeoutMs, sliceMs: o.sliceMs, idleSpinMicros: o.idleSpinMicros };
     const ready: Promise<unknown>[] = [];
-    for (let id = 1; id <= o.workers; id++) {
-      const w = new Worker(entry, {
-        workerData: {
-          topology: { id, workers: o.workers, rings: this.topology.rings, doorbells: this.topology.doorbells },
-          settings,
-          logLevel: o.logLevel ?? this.log.level,
-        },
-        resourceLimits: o.resourceLimits,
-        name: `troupe-worker-${id}`,
-      });
-      this.workers.push(w);
-      ready.push(new Promise((resolve, reject) => {
-        w.once('message', resolve);
-        w.once('error', reject);
-      }));
-      w.on('error', (err) => this.workerFailed(id, err));
-      w.on('exit', (code) => { if (this.state === 'running') this.workerFailed(id, new Error(`worker exited with code ${code}`)); });
-    }
+    for (let id = 1; id <= this.options.workers; id++) ready.push(this.startWorker(id, []));
     await Promise.all(ready);
     this.node.start();
+    const wd = this.options.watchdog;
+    if (wd !== false) {
+      this.watchdogTimer = setInterval(() => this.heartbeat(wd.unresponsiveMs), wd.intervalMs);
+      this.watchdogTimer.unref();
+    }
   }
 
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private readonly pinging = new Set<number>();
+  private readonly restarting = new Set<number>();
+  /** @internal last figures each worker reported (heartbeat). */
+  readonly lastStats = new Map<number, WorkerStats>();
+
+  /** Start worker `id` (first boot or as a successor); resolves when it serves. */
+  private startWorker(id: number, rehost: SpawnSpec[]): Promise<unknown> {
+    const o = this.options;
+    const w = new Worker(new URL('./worker/entry.js', import.meta.url), {
+      workerData: {
+        topology: { id, workers: o.workers, rings: this.topology.rings, doorbells: this.topology.doorbells },
+        settings: { throughput: o.throughput, askTimeoutMs: o.askTimeoutMs, sliceMs: o.sliceMs, idleSpinMicros: o.idleSpinMicros },
+        logLevel: o.logLevel ?? this.log.level,
+        rehost,
+      },
+      resourceLimits: o.resourceLimits,
+      name: `troupe-worker-${id}`,
+    });
+    this.workers[id - 1] = w;
+    const ready = new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    // Events from a worker that has been replaced are ignored.
+    w.on('error', (err) => { if (this.workers[id - 1] === w) this.workerFailed(id, err); });
+    w.on('exit', (code) => { if (this.workers[id - 1] === w) this.workerFailed(id, new Error(`worker exited with code ${code}`)); });
+    return ready;
+  }
+
+  /** The watchdog: a worker that does not answer within `unresponsiveMs` is replaced. */
+  private heartbeat(unresponsiveMs: number): void {
+    for (let id = 1; id <= this.options.workers; id++) {
+      if (this.pinging.has(id) || this.restarting.has(id) || this.state !== 'running') continue;
+      this.pinging.add(id);
+      const w = this.workers[id - 1];
+      this.node.control(id, { t: 'stats' }, true, unresponsiveMs).then(
+        (s) => { this.lastStats.set(id, s as WorkerStats); },
+        (err) => {
+          if (err instanceof AskTimeoutError && this.workers[id - 1] === w && this.state === 'running') {
+            this.log.error({ worker: id, unresponsiveMs }, 'worker unresponsive; replacing it');
+            this.events.push({ type: 'worker-unresponsive', worker: id, unresponsiveMs, at: Date.now() });
+            void w?.terminate();
+          }
+        },
+      ).finally(() => this.pinging.delete(id));
+    }
+  }
+
+  /**
+   * A worker died (an uncaught error, process.exit in a handler, out of memory, or the watchdog).
+   * Its successor gets fresh rings; every other thread holds what it sends there until it is
+   * relinked; actors started from the main thread are re-hosted on it with their spawn specs, and
+   * supervisors restart children that lived there (they hear `terminated` with 'worker-died').
+   */
   private workerFailed(id: number, err: Error): void {
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' || this.restarting.has(id)) return;
     this.log.error({ err, worker: id }, 'worker died');
-    this.node.nodeDied(id);
-    for (const [actorId, info] of this.registry) if (info.worker === id) this.registry.delete(actorId);
     this.events.push({ type: 'worker-died', worker: id, cause: { name: err.name, message: err.message }, at: Date.now() });
+    if (!this.options.restartWorkers) {
+      this.node.nodeDied(id);
+      for (const [actorId, info] of this.registry) if (info.worker === id) this.registry.delete(actorId);
+      return;
+    }
+    this.restarting.add(id);
+    const t0 = performance.now();
+    this.node.nodeDown(id);
+    this.workers.forEach((w, i) => { if (i + 1 !== id) w.postMessage({ t: 'node-down', node: id }); });
+    const n = this.options.workers + 1;
+    const rings = this.topology.rings;
+    for (let j = 0; j < n; j++) {
+      if (j === id) continue;
+      rings[j]![id] = new SharedArrayBuffer(16 + this.options.ringBytes);
+      rings[id]![j] = new SharedArrayBuffer(16 + this.options.ringBytes);
+    }
+    const bell = new Int32Array(this.topology.doorbells[id]!);
+    Atomics.store(bell, 0, 0);
+    Atomics.store(bell, 1, 0);
+    const rehost: SpawnSpec[] = [];
+    for (const [actorId, info] of this.registry) {
+      if (info.worker !== id) continue;
+      if (info.spec !== undefined) rehost.push(info.spec);
+      else { this.registry.delete(actorId); this.perWorker[id]!--; }
+    }
+    const ready = this.startWorker(id, rehost);
+    this.node.relink(id, rings[0]![id]!, rings[id]![0]!);
+    this.workers.forEach((w, i) => { if (i + 1 !== id) w.postMessage({ t: 'relink', node: id, out: rings[i + 1]![id], in: rings[id]![i + 1] }); });
+    ready.then(
+      () => {
+        this.restarting.delete(id);
+        const ms = performance.now() - t0;
+        this.log.warn({ worker: id, rehosted: rehost.length, ms: Math.round(ms) }, 'worker replaced');
+        this.events.push({ type: 'worker-restarted', worker: id, rehosted: rehost.length, ms, at: Date.now() });
+      },
+      (e: unknown) => {
+        this.restarting.delete(id);
+        this.log.error({ err: e, worker: id }, 'replacement worker failed to start');
+        this.node.nodeDied(id);
+      },
+    );
   }
 
   // ---------------------------------------------------------------- actors
@@ -142,12 +221,12 @@ export class ActorSystem {
     if (this.registry.has(id)) throw new DuplicateNameError(`an actor named '${id}' is already registered`, { actor: id });
     const node = this.place(id, options.placement);
     const ref = new ActorRef<M>(id, node, behaviour.key);
-    this.registry.set(id, { id, worker: node, behaviour: behaviour.key, ref: ref as ActorRef });
-    this.perWorker[node]!++;
     const spec: SpawnSpec = {
       behaviour: behaviour.key, id, args: options.args,
       capacity: options.mailbox?.capacity, overflow: options.mailbox?.overflow, groups: options.groups, throughput: options.throughput,
     };
+    this.registry.set(id, { id, worker: node, behaviour: behaviour.key, ref: ref as ActorRef, spec });
+    this.perWorker[node]!++;
     try {
       await this.node.control(node, { t: 'spawn', spec }, true, Math.max(this.options.askTimeoutMs, 30_000));
     } catch (err) {
@@ -276,6 +355,7 @@ export class ActorSystem {
         const id = msg.id as string;
         const node = msg.node as number;
         const behaviour = msg.behaviour as string;
+        if (this.registry.has(id)) return true;
         const ref = new ActorRef(id, node, behaviour);
         this.registry.set(id, { id, worker: node, behaviour, parent: msg.parent as string | undefined, ref });
         this.perWorker[node]!++;
@@ -347,6 +427,7 @@ export class ActorSystem {
 
   private async shutdown(deadlineMs: number): Promise<void> {
     this.state = 'stopping';
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     const deadline = Date.now() + deadlineMs;
     await Promise.allSettled(
       this.workers.map((_, i) => this.node.control(i + 1, { t: 'drain', deadline }, true, deadlineMs + 5000)),

@@ -90,6 +90,10 @@ export class LocalNode implements RefHost {
   private readonly myBell: Int32Array;
   private readonly dirty: OutboundLink[] = [];
   private readonly deadNodes = new Set<number>();
+  /** Frames for a worker that is being replaced: delivered to its successor once relinked. */
+  private readonly held = new Map<number, { kind: number; target: ActorRef | undefined; sender: ActorRef | undefined; corr: number; value: unknown }[]>();
+  /** Watches this node placed on actors of other nodes: if that node dies, the watchers hear of it. */
+  private readonly remoteWatches = new Map<string, { target: ActorRef; watchers: ActorRef[] }>();
 
   // Run queue: a growable ring of cells.
   private rq: (ActorCell | undefined)[] = Array.from({ length: 1024 }, () => undefined);
@@ -206,6 +210,11 @@ export class LocalNode implements RefHost {
       const m = cell.behaviour.messages === undefined ? message : cell.validate(message);
       if (kind === Kind.Tell && corr !== 0) cell.offer(m, sender, () => this.settle(corr, undefined, true));
       else cell.enqueue(m, sender, reply);
+      return;
+    }
+    const held = this.held.get(target.node);
+    if (held !== undefined) {
+      held.push({ kind, target, sender, corr, value: message });
       return;
     }
     const link = this.out[target.node];
@@ -510,9 +519,13 @@ export class LocalNode implements RefHost {
     }
     const link = this.out[node];
     if (link === undefined || this.deadNodes.has(node)) return Promise.reject(new WorkerDiedError(`worker ${node} is not running`, { worker: node }));
+    const held = this.held.get(node);
     if (!expectReply) {
-      link.send(Kind.Control, undefined, undefined, 0, msg);
-      this.markDirty(link);
+      if (held !== undefined) held.push({ kind: Kind.Control, target: undefined, sender: undefined, corr: 0, value: msg });
+      else {
+        link.send(Kind.Control, undefined, undefined, 0, msg);
+        this.markDirty(link);
+      }
       return Promise.resolve(undefined);
     }
     return new Promise((resolve, reject) => {
@@ -524,8 +537,11 @@ export class LocalNode implements RefHost {
         reject(new AskTimeoutError(`control '${type}' to worker ${node} timed out after ${timeoutMs} ms`, { worker: node, messageType: type, timeoutMs }));
       }, timeoutMs);
       this.asks.set(corr, p);
-      link.send(Kind.Control, undefined, undefined, corr, msg);
-      this.markDirty(link);
+      if (held !== undefined) held.push({ kind: Kind.Control, target: undefined, sender: undefined, corr, value: msg });
+      else {
+        link.send(Kind.Control, undefined, undefined, corr, msg);
+        this.markDirty(link);
+      }
     });
   }
 
@@ -779,6 +795,9 @@ export class LocalNode implements RefHost {
       if (cell === undefined || cell.status > Status.Ready) this.sendSignal(watcher, { type: 'terminated', ref: target, reason: 'unknown-actor' });
       else (cell.watchers ??= []).push(watcher);
     } else {
+      let w = this.remoteWatches.get(target.id);
+      if (w === undefined) this.remoteWatches.set(target.id, (w = { target, watchers: [] }));
+      w.watchers.push(watcher);
       void this.control(target.node, { t: 'watch', id: target.id, watcher }).catch(() => undefined);
     }
   }
@@ -942,7 +961,55 @@ export class LocalNode implements RefHost {
 
   // ---------------------------------------------------------------- node lifecycle
 
-  /** Another node died: its pending asks fail now, sends to it become dead letters. */
+  /**
+   * Another worker died and a successor is being started: asks it owed fail now (their message may
+   * have been lost with it), new sends are held for the successor, and whoever watched or parented
+   * an actor there hears that it terminated.
+   */
+  nodeDown(node: number): void {
+    if (!this.held.has(node)) this.held.set(node, []);
+    this.failAsksTo(node);
+    for (const [id, w] of this.remoteWatches) {
+      if (w.target.node !== node) continue;
+      this.remoteWatches.delete(id);
+      for (const watcher of w.watchers) this.sendSignal(watcher, { type: 'terminated', ref: w.target, reason: 'worker-died' });
+    }
+    // Parents forget children that died with the worker; those they watch (supervisors watch all
+    // theirs) got a `terminated` signal above and decide what to do.
+    for (const cell of this.cells.values()) {
+      if (cell.children === undefined) continue;
+      for (const [id, child] of cell.children) if (child.node === node) cell.children.delete(id);
+    }
+  }
+
+  /** The successor of a dead worker is up: swap in the new rings and release what was held. */
+  relink(node: number, outSab: SharedArrayBuffer, inSab: SharedArrayBuffer): void {
+    const link = new OutboundLink(outSab);
+    this.bellOf.clear();
+    this.out[node] = link;
+    const idx = this.inbound.findIndex((l) => l.origin === node);
+    const inbound = new InboundLink(inSab, node, (id, n, b) => this.resolveRef(id, n, b), (err, origin, kind) => {
+      this.log.error({ err, worker: this.id, origin, kind }, 'frame could not be handled');
+    }, () => this.ringBell(this.doorbells[node]!));
+    if (idx >= 0) this.inbound[idx] = inbound;
+    else this.inbound.push(inbound);
+    for (let i = this.dirty.length - 1; i >= 0; i--) if (this.out.indexOf(this.dirty[i]!) < 0) this.dirty.splice(i, 1);
+    const held = this.held.get(node) ?? [];
+    this.held.delete(node);
+    for (const h of held) link.send(h.kind, h.target, h.sender, h.corr, h.value);
+    this.markDirty(link);
+  }
+
+  private failAsksTo(node: number): void {
+    for (const [corr, p] of this.asks) {
+      if (p.node !== node) continue;
+      this.asks.delete(corr);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new WorkerDiedError(`worker ${node} died before actor '${p.target}' answered '${p.type}'`, { worker: node, actor: p.target, messageType: p.type }));
+    }
+  }
+
+  /** Another node died for good: its pending asks fail now, sends to it become dead letters. */
   nodeDied(node: number): void {
     this.deadNodes.add(node);
     for (const [corr, p] of this.asks) {

@@ -26,6 +26,16 @@ export const SystemOptionsSchema = z.object({
     maxYoungGenerationSizeMb: z.number().positive().optional(),
     stackSizeMb: z.number().positive().optional(),
   }).optional(),
+  /**
+   * JavaScript cannot preempt a handler stuck in a loop; the watchdog notices a worker that stops
+   * answering and replaces it (its actors are re-hosted). `false` turns it off.
+   */
+  watchdog: z.union([z.literal(false), z.object({
+    intervalMs: z.number().int().positive().default(1000),
+    unresponsiveMs: z.number().int().positive().default(10_000),
+  })]).default({ intervalMs: 1000, unresponsiveMs: 10_000 }),
+  /** Replace a worker that dies, re-hosting its actors (default true). */
+  restartWorkers: z.boolean().default(true),
   /** A pino logger; one is created (warn level, stderr) when absent. */
   logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', {
     message: 'logger must be a pino logger',

@@ -1,6 +1,6 @@
 import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { pino } from 'pino';
-import { LocalNode, type NodeSettings, type NodeTopology } from '../LocalNode.js';
+import { LocalNode, type NodeSettings, type NodeTopology, type SpawnSpec } from '../LocalNode.js';
 
 /**
  * A worker thread of the pool: one LocalNode hosting its share of the actors. Everything arrives
@@ -9,6 +9,7 @@ import { LocalNode, type NodeSettings, type NodeTopology } from '../LocalNode.js
  */
 interface WorkerBoot {
   topology: NodeTopology;
+  rehost?: SpawnSpec[];
   settings: NodeSettings;
   logLevel: string;
 }
@@ -20,12 +21,29 @@ const log = pino(
 );
 const node = new LocalNode(boot.topology, boot.settings, log);
 
-parentPort!.on('message', (msg: { t: string }) => {
-  if (msg.t === 'close') {
-    node.close();
-    parentPort!.close();
+type PortMessage =
+  | { t: 'close' }
+  | { t: 'node-down'; node: number }
+  | { t: 'relink'; node: number; out: SharedArrayBuffer; in: SharedArrayBuffer };
+
+parentPort!.on('message', (msg: PortMessage) => {
+  switch (msg.t) {
+    case 'close':
+      node.close();
+      parentPort!.close();
+      return;
+    case 'node-down':
+      node.nodeDown(msg.node);
+      return;
+    case 'relink':
+      node.relink(msg.node, msg.out, msg.in);
+      return;
   }
 });
+
+// Actors that lived on the worker this one replaces: started before any frame is read, so that
+// messages held for them by the other threads find them.
+for (const spec of boot.rehost ?? []) node.spawnLocal(spec);
 
 node.start();
 parentPort!.postMessage({ t: 'ready' });
