@@ -8,6 +8,7 @@ import { ActorFailedError, MailboxFullError, MessageValidationError, errorToWire
 import { messageTypeOf } from './Transferable.js';
 import type { LocalNode } from './LocalNode.js';
 import type { OverflowPolicy } from './SpawnOptions.js';
+import { Durable, type ActorPersistence } from './persistence/ActorPersistence.js';
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
 
@@ -40,6 +41,10 @@ export class ActorCell {
   stashed: unknown[] | undefined;
   topics: string[] | undefined;
   pendingStopReason: string | undefined;
+  /** Durable mailbox and snapshots, for actors spawned with `persistent`. */
+  persistence: ActorPersistence | undefined;
+  /** Seq of the durable message being handled (0: none). */
+  private currentSeq = 0;
   /** Started by a supervisor: failures go to the parent instead of the default restart. */
   supervised = false;
   /** Pool actors take task inputs only, never broadcasts. */
@@ -79,6 +84,14 @@ export class ActorCell {
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
   start(onStarted?: (err?: unknown) => void): void {
+    const restored = this.persistence?.restored;
+    if (restored !== undefined) {
+      // A snapshot from a previous incarnation replaces `init` (once: a later restart re-inits).
+      this.persistence!.restored = undefined;
+      this.state = restored.state;
+      this.becomeReady(onStarted);
+      return;
+    }
     let r: unknown;
     try {
       r = this.behaviour.init(this.args, this.ctx);
@@ -111,10 +124,18 @@ export class ActorCell {
   }
 
   /** Accept a message. Returns false when a bounded mailbox refused it. */
-  enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown): void {
+  enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown, committed?: (p: Promise<void>) => void): void {
     const mb = this.mailbox;
     if (mb.size >= this.capacity) {
       if (!this.overflowed(message, sender, reply)) return;
+    }
+    if (reply !== SIGNAL) {
+      if (this.node.history !== undefined) this.node.record(this.id, message, sender);
+      if (this.persistence?.mailbox === true) {
+        const j = this.persistence.journal(message, sender);
+        committed?.(j.committed);
+        message = j.entry;
+      }
     }
     mb.push(message, sender, reply);
     if (!this.scheduled && !this.suspended && this.status === Status.Ready) {
@@ -157,8 +178,11 @@ export class ActorCell {
    */
   offer(message: unknown, sender: ActorRef | undefined, accepted: () => void): void {
     if (this.mailbox.size < this.capacity && this.parked === undefined) {
-      this.enqueue(message, sender, undefined);
-      accepted();
+      // A durable actor accepts once the message is committed to its log.
+      let durable: Promise<void> | undefined;
+      this.enqueue(message, sender, undefined, (p) => { durable = p; });
+      if (durable !== undefined) durable.then(accepted, (err: unknown) => this.node.log.error({ err, actor: this.id }, 'durable append failed'));
+      else accepted();
       return;
     }
     (this.parked ??= []).push({ message, sender, accepted });
@@ -170,8 +194,10 @@ export class ActorCell {
     const p = this.parked!;
     while (p.length > 0 && this.mailbox.size < this.capacity) {
       const o = p.shift()!;
-      this.mailbox.push(o.message, o.sender, undefined);
-      o.accepted();
+      let durable: Promise<void> | undefined;
+      this.enqueue(o.message, o.sender, undefined, (d) => { durable = d; });
+      if (durable !== undefined) durable.then(o.accepted, () => undefined);
+      else o.accepted();
     }
     if (p.length === 0) this.parked = undefined;
   }
@@ -195,7 +221,11 @@ export class ActorCell {
     node.current = this;
     while (budget-- > 0 && mb.size > 0) {
       mb.shift();
-      const m = mb.message;
+      let m = mb.message;
+      if (this.persistence !== undefined && m instanceof Durable) {
+        this.currentSeq = m.seq;
+        m = m.message;
+      }
       ctx.sender = mb.sender as ActorRef | undefined;
       ctx.replyTo = mb.reply;
       ctx.message = m;
@@ -204,6 +234,7 @@ export class ActorCell {
         r = mb.reply === SIGNAL ? this.signal(m as Signal) : receive(this.state, m, ctx);
       } catch (err) {
         this.fail(err, m, ctx.replyTo, ctx.sender);
+        if (this.currentSeq !== 0) this.durableDone();
         if (this.status !== Status.Ready) break;
         continue;
       }
@@ -215,11 +246,19 @@ export class ActorCell {
         this.state = r;
       }
       this.handled++;
+      if (this.currentSeq !== 0) this.durableDone();
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;
     if (this.parked !== undefined) this.admitParked();
     this.afterTurn();
+  }
+
+  /** The durable message in hand is finished (handled or failed): the log may let it go. */
+  private durableDone(): void {
+    const seq = this.currentSeq;
+    this.currentSeq = 0;
+    this.persistence!.processed(seq, this.state);
   }
 
   private signal(sig: Signal): unknown {
@@ -235,11 +274,13 @@ export class ActorCell {
         this.suspended = false;
         if (next !== undefined) this.state = next;
         this.handled++;
+        if (this.currentSeq !== 0) this.durableDone();
         this.afterTurn();
       },
       (err) => {
         this.suspended = false;
         this.fail(err, m, reply, sender);
+        if (this.currentSeq !== 0) this.durableDone();
         this.afterTurn();
       },
     );

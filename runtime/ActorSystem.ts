@@ -16,6 +16,7 @@ import { hashId } from './Placement.js';
 import { isTask, type Task } from '../actors/defineTask.js';
 import { PoolCell, resolvePoolOptions, type PoolOptions } from './pool/PoolActor.js';
 import { availableParallelism } from 'node:os';
+import type { Store } from '../store/Store.js';
 import { DeadLetterStream, EventStream, type DeadLetter, type SystemEvent } from './Streams.js';
 
 export interface ActorInfo {
@@ -74,7 +75,7 @@ export class ActorSystem {
     this.perWorker = new Array<number>(n).fill(0);
     this.node = new LocalNode(
       { id: 0, workers: options.workers, rings, doorbells },
-      { throughput: options.throughput, askTimeoutMs: options.askTimeoutMs, sliceMs: options.sliceMs, idleSpinMicros: 0 },
+      { throughput: options.throughput, askTimeoutMs: options.askTimeoutMs, sliceMs: options.sliceMs, idleSpinMicros: 0, persistence: options.persistence },
       this.log,
     );
     this.node.controlHook = (origin, msg, corr) => this.onControl(origin, msg, corr);
@@ -84,6 +85,8 @@ export class ActorSystem {
   private readonly topology: { rings: (SharedArrayBuffer | null)[][]; doorbells: SharedArrayBuffer[] };
 
   private async boot(): Promise<void> {
+    // Open the store here first: an unwritable path fails `start`, naming the path.
+    if (this.options.persistence !== undefined) void this.node.store;
     const ready: Promise<unknown>[] = [];
     for (let id = 1; id <= this.options.workers; id++) ready.push(this.startWorker(id, []));
     await Promise.all(ready);
@@ -107,7 +110,7 @@ export class ActorSystem {
     const w = new Worker(new URL('./worker/entry.js', import.meta.url), {
       workerData: {
         topology: { id, workers: o.workers, rings: this.topology.rings, doorbells: this.topology.doorbells },
-        settings: { throughput: o.throughput, askTimeoutMs: o.askTimeoutMs, sliceMs: o.sliceMs, idleSpinMicros: o.idleSpinMicros },
+        settings: { throughput: o.throughput, askTimeoutMs: o.askTimeoutMs, sliceMs: o.sliceMs, idleSpinMicros: o.idleSpinMicros, persistence: o.persistence },
         logLevel: o.logLevel ?? this.log.level,
         rehost,
       },
@@ -224,16 +227,81 @@ export class ActorSystem {
     const spec: SpawnSpec = {
       behaviour: behaviour.key, id, args: options.args,
       capacity: options.mailbox?.capacity, overflow: options.mailbox?.overflow, groups: options.groups, throughput: options.throughput,
+      persistent: options.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
+    if (spec.persistent !== undefined && this.options.persistence === undefined) {
+      throw new InvalidOptionError(`actor '${id}' is persistent but the system has no persistence configured (ActorSystem.start({ persistence: { path } }))`, { actor: id, option: 'persistent' });
+    }
     this.registry.set(id, { id, worker: node, behaviour: behaviour.key, ref: ref as ActorRef, spec });
     this.perWorker[node]!++;
+    return this.startSpec(spec, node, ref as ActorRef) as Promise<ActorRef<M>>;
+  }
+
+  private async startSpec(spec: SpawnSpec, node: number, ref: ActorRef): Promise<ActorRef> {
     try {
       await this.node.control(node, { t: 'spawn', spec }, true, Math.max(this.options.askTimeoutMs, 30_000));
     } catch (err) {
-      if (this.registry.get(id)?.ref === (ref as ActorRef)) { this.registry.delete(id); this.perWorker[node]!--; }
+      if (this.registry.get(spec.id)?.ref === ref) { this.registry.delete(spec.id); this.perWorker[node]!--; }
       throw err;
     }
     return ref;
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /** The system's LMDB store (history queries, sessions); undefined without `persistence`. */
+  get store(): Store | undefined {
+    return this.node.store;
+  }
+
+  /**
+   * Save a session: the actors started from this thread (behaviour, id, args, options), after every
+   * persistent actor has written a fresh snapshot. Their pending durable messages and the history are
+   * in the store already. Returns the session id.
+   */
+  async saveSession(sessionId?: string): Promise<string> {
+    const store = this.requireStore('saveSession');
+    for (let w = 1; w <= this.options.workers; w++) await this.node.control(w, { t: 'snapshot-all' }, true);
+    const actors = [...this.registry.values()].filter((a) => a.spec !== undefined).map((a) => a.spec!);
+    const data = { actors, savedAt: Date.now(), workers: this.options.workers };
+    if (sessionId === undefined) return store.sessions.create(data);
+    await store.sessions.save(sessionId, data);
+    return sessionId;
+  }
+
+  /**
+   * Restore a saved session into this system: every actor it lists is started again with its id,
+   * behaviour and options; persistent ones come back from their snapshot and replay their log.
+   */
+  async restoreSession(sessionId: string, onProgress?: (done: number, total: number) => void): Promise<ActorRef[]> {
+    const store = this.requireStore('restoreSession');
+    const data = store.sessions.load<{ actors: SpawnSpec[] }>(sessionId);
+    if (data === undefined) throw new ActorNotFoundError(`no session '${sessionId}' in the store at ${this.options.persistence!.path}`, { session: sessionId });
+    const refs: ActorRef[] = [];
+    let done = 0;
+    // Spawn all in parallel, by batches: one control round trip per actor, thousands in flight.
+    for (let i = 0; i < data.actors.length; i += 1000) {
+      const batch = data.actors.slice(i, i + 1000);
+      refs.push(...(await Promise.all(batch.map(async (spec) => {
+        const b = await loadBehaviour(spec.behaviour);
+        this.node.knowBehaviour(b);
+        if (this.registry.has(spec.id)) return this.registry.get(spec.id)!.ref;
+        const node = this.place(spec.id, undefined);
+        const ref = new ActorRef(spec.id, node, spec.behaviour);
+        this.registry.set(spec.id, { id: spec.id, worker: node, behaviour: spec.behaviour, ref, spec });
+        this.perWorker[node]!++;
+        return this.startSpec(spec, node, ref);
+      }))));
+      done += batch.length;
+      onProgress?.(done, data.actors.length);
+    }
+    return refs;
+  }
+
+  private requireStore(op: string): Store {
+    const store = this.node.store;
+    if (store === undefined) throw new InvalidOptionError(`${op} needs persistence: start the system with { persistence: { path } }`, { option: 'persistence', operation: op });
+    return store;
   }
 
   /**
@@ -434,7 +502,7 @@ export class ActorSystem {
     );
     this.state = 'stopped';
     await Promise.all(this.pools.map((p) => p.close()));
-    this.node.close();
+    const closing = this.node.close();
     await Promise.all(this.workers.map(async (w) => {
       const exited = once(w, 'exit');
       w.postMessage({ t: 'close' });
@@ -443,6 +511,7 @@ export class ActorSystem {
       clearTimeout(timer);
     }));
     this.registry.clear();
+    await closing;
   }
 
   private assertRunning(op: string): void {

@@ -13,6 +13,9 @@ import { assertTransferable, messageTypeOf } from './Transferable.js';
 import { SpawnOptionsSchema, type SpawnOptions, type OverflowPolicy } from './SpawnOptions.js';
 import { workerForId } from './Placement.js';
 import { loadBehaviour } from './BehaviourLoader.js';
+import { Store } from '../store/Store.js';
+import { HistoryPolicy, type HistoryPolicyConfig } from '../store/HistoryPolicy.js';
+import { ActorPersistence, Durable, type PersistenceSpec } from './persistence/ActorPersistence.js';
 
 const SEQ = 0;
 const SLEEPING = 1;
@@ -31,7 +34,14 @@ export interface NodeTopology {
   doorbells: SharedArrayBuffer[];
 }
 
+export interface PersistenceSettings {
+  path: string;
+  history: HistoryPolicyConfig;
+  noSync: boolean;
+}
+
 export interface NodeSettings {
+  persistence?: PersistenceSettings;
   throughput: number;
   askTimeoutMs: number;
   sliceMs: number;
@@ -63,6 +73,7 @@ export interface SpawnSpec {
   groups?: string[];
   throughput?: number;
   supervised?: boolean;
+  persistent?: PersistenceSpec;
 }
 
 export type ControlHook = (origin: number, msg: Record<string, unknown>, corr: number) => boolean;
@@ -108,6 +119,9 @@ export class LocalNode implements RefHost {
   private readonly behaviours = new Map<string, Behaviour>();
   private generation = 0;
   private closed = false;
+  private storeCache: Store | undefined;
+  /** What the message history records (undefined: nothing, or no store configured). */
+  history: HistoryPolicy | undefined;
 
   constructor(topology: NodeTopology, readonly settings: NodeSettings, readonly log: Logger) {
     this.id = topology.id;
@@ -126,6 +140,32 @@ export class LocalNode implements RefHost {
       }, () => this.ringBell(this.doorbells[other]!)));
     }
     setRefHost(this);
+    const p = settings.persistence;
+    if (p !== undefined && !(p.history.record === 'none' && !p.history.actors?.length && !p.history.types?.length)) {
+      this.history = HistoryPolicy.fromConfig(p.history);
+    }
+  }
+
+  /** The system's LMDB store, opened by this thread on first use (one environment per path). */
+  get store(): Store | undefined {
+    const p = this.settings.persistence;
+    if (p === undefined) return undefined;
+    return (this.storeCache ??= Store.open({ path: p.path, noSync: p.noSync, logger: this.log }));
+  }
+
+  /** Append a message to the history when the policy wants it. */
+  record(recipient: string, message: unknown, sender: ActorRef | undefined): void {
+    const type = messageTypeOf(message);
+    const senderId = sender?.id;
+    if (!this.history!({ sender: senderId, recipient, type })) return;
+    const o = typeof message === 'object' && message !== null ? (message as Record<string, unknown>) : undefined;
+    const draft = {
+      sender: senderId, recipient, type, payload: message,
+      sessionId: typeof o?.sessionId === 'string' ? o.sessionId : undefined,
+      threadId: typeof o?.threadId === 'string' ? o.threadId : undefined,
+      tenantId: typeof o?.tenantId === 'string' ? o.tenantId : undefined,
+    };
+    this.store!.history.append(draft).catch((err: unknown) => this.log.warn({ err, actor: recipient, messageType: type }, 'history append failed'));
   }
 
   // ---------------------------------------------------------------- RefHost
@@ -616,6 +656,12 @@ export class LocalNode implements RefHost {
       case 'stats':
         this.answerControl(origin, corr, this.stats());
         return;
+      case 'snapshot-all': {
+        const saves: Promise<void>[] = [];
+        for (const c of this.cells.values()) if (c.persistence?.snapshots && c.status === Status.Ready) saves.push(c.persistence.snapshot(c.state));
+        Promise.all(saves).then(() => this.answerControl(origin, corr, saves.length), (err) => this.answerControl(origin, corr, null, err));
+        return;
+      }
       default:
         if (this.controlHook?.(origin, msg, corr)) return;
         this.log.warn({ control: msg.t, origin, worker: this.id }, 'unknown control message');
@@ -645,6 +691,16 @@ export class LocalNode implements RefHost {
       spec.throughput ?? this.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY, spec.overflow ?? 'reject',
     );
     cell.supervised = spec.supervised === true;
+    if (spec.persistent !== undefined) {
+      const store = this.store;
+      if (store === undefined) {
+        const err = new InvalidOptionError(`actor '${spec.id}' is persistent but the system has no persistence configured (ActorSystem.start({ persistence: { path } }))`, { actor: spec.id, option: 'persistent' });
+        done?.(err);
+        return undefined;
+      }
+      cell.persistence = new ActorPersistence(store, spec.id, spec.behaviour, spec.persistent);
+      for (const r of cell.persistence.recover((id, n, b) => this.resolveRef(id, n, b))) cell.mailbox.push(r.message, r.sender, undefined);
+    }
     this.cells.set(spec.id, cell);
     if (spec.groups) for (const g of spec.groups) this.subscribe(`group:${g}`, cell);
     if (known !== undefined) {
@@ -696,6 +752,7 @@ export class LocalNode implements RefHost {
       behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, this.id, parent.behaviour.key],
       capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
       supervised: options?.supervised,
+      persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
     const ref = node === this.id ? this.spawnLocal(spec)?.ref : undefined;
     const childRef = ref ?? this.resolveRef(id, node, behaviour.key);
@@ -749,7 +806,9 @@ export class LocalNode implements RefHost {
       const left = cell.mailbox.drain();
       for (let i = 0; i < left.length; i += 3) {
         if (left[i + 2] === SIGNAL) continue;
-        this.deadLetter(cell.id, left[i], 'stopped', left[i + 1] as ActorRef | undefined, left[i + 2]);
+        // A durable message stays in the log: the next incarnation with this id replays it.
+        const m = left[i] instanceof Durable ? (left[i] as Durable).message : left[i];
+        this.deadLetter(cell.id, m, left[i] instanceof Durable ? 'stopped:kept-in-durable-log' : 'stopped', left[i + 1] as ActorRef | undefined, left[i + 2]);
       }
       if (cell.stashed) {
         const s = cell.stashed;
@@ -774,8 +833,16 @@ export class LocalNode implements RefHost {
       const waiters = this.stopWaiters.get(cell);
       if (waiters) { this.stopWaiters.delete(cell); for (const w of waiters) w(); }
     };
+    const persisted = cell.persistence;
+    const finishAfterSnapshot = (): void => {
+      if (persisted !== undefined && persisted.snapshots && cell.status !== Status.Stopped && reason !== 'behaviour-load-failed' && !reason.startsWith('init-failed')) {
+        persisted.snapshot(cell.state).then(finish, (err: unknown) => { this.log.warn({ err, actor: cell.id }, 'final snapshot failed'); finish(); });
+      } else {
+        finish();
+      }
+    };
     const post = cell.behaviour.postStop;
-    if (post === undefined || cell.state === undefined && reason === 'behaviour-load-failed') { finish(); return; }
+    if (post === undefined || cell.state === undefined && reason === 'behaviour-load-failed') { finishAfterSnapshot(); return; }
     let r: unknown;
     try {
       r = post(cell.state, cell.ctx);
@@ -783,9 +850,9 @@ export class LocalNode implements RefHost {
       this.log.warn({ err, actor: cell.id, worker: this.id }, 'postStop failed');
     }
     if (r && typeof (r as Promise<void>).then === 'function') {
-      (r as Promise<void>).then(finish, (err) => { this.log.warn({ err, actor: cell.id, worker: this.id }, 'postStop failed'); finish(); });
+      (r as Promise<void>).then(finishAfterSnapshot, (err) => { this.log.warn({ err, actor: cell.id, worker: this.id }, 'postStop failed'); finishAfterSnapshot(); });
     } else {
-      finish();
+      finishAfterSnapshot();
     }
   }
 
@@ -1042,8 +1109,8 @@ export class LocalNode implements RefHost {
   }
 
   /** Stop polling and cancel what is pending; the thread can exit afterwards. */
-  close(): void {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.flush();
     this.closed = true;
     this.generation++;
@@ -1054,6 +1121,9 @@ export class LocalNode implements RefHost {
       if (p.timer) clearTimeout(p.timer);
       p.reject(new SystemStoppedError(`the system stopped before actor '${p.target}' answered '${p.type}'`, { actor: p.target, messageType: p.type }));
     }
+    const store = this.storeCache;
+    this.storeCache = undefined;
+    return store ? store.close() : Promise.resolve();
   }
 }
 

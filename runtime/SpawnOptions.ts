@@ -27,6 +27,12 @@ export interface SpawnOptions<A = unknown> {
    * of the default in-place restart.
    */
   supervised?: boolean;
+  /**
+   * Keep this actor in the system's LMDB store: a durable mailbox (a message is logged before it is
+   * delivered, and `offer` resolves once it is committed) and state snapshots every N messages /
+   * T ms and on stop. A new actor with the same id starts from the snapshot and replays the log.
+   */
+  persistent?: boolean | { mailbox?: boolean; snapshotEvery?: number; snapshotIntervalMs?: number };
 }
 
 export const SpawnOptionsSchema = z.object({
@@ -43,4 +49,9 @@ export const SpawnOptionsSchema = z.object({
   groups: z.array(z.string().min(1)).optional(),
   throughput: z.number().int().positive().optional(),
   supervised: z.boolean().optional(),
+  persistent: z.union([z.boolean(), z.object({
+    mailbox: z.boolean().optional(),
+    snapshotEvery: z.number().int().min(0).optional(),
+    snapshotIntervalMs: z.number().int().min(0).optional(),
+  }).strict()]).optional(),
 }).strict();

@@ -34,6 +34,20 @@ export const SystemOptionsSchema = z.object({
     intervalMs: z.number().int().positive().default(1000),
     unresponsiveMs: z.number().int().positive().default(10_000),
   })]).default({ intervalMs: 1000, unresponsiveMs: 10_000 }),
+  /**
+   * LMDB persistence: one store at `path` shared by every thread, for durable mailboxes, snapshots,
+   * sessions and the message history (`history` says which messages it records).
+   */
+  persistence: z.object({
+    path: z.string().min(1),
+    history: z.object({
+      record: z.enum(['all', 'none']),
+      actors: z.array(z.string()).optional(),
+      types: z.array(z.string()).optional(),
+    }).default({ record: 'none' }),
+    /** Skip fsync: commits survive a process crash, not a power loss. */
+    noSync: z.boolean().default(false),
+  }).strict().optional(),
   /** Replace a worker that dies, re-hosting its actors (default true). */
   restartWorkers: z.boolean().default(true),
   /** A pino logger; one is created (warn level, stderr) when absent. */

@@ -29,8 +29,7 @@ type PortMessage =
 parentPort!.on('message', (msg: PortMessage) => {
   switch (msg.t) {
     case 'close':
-      node.close();
-      parentPort!.close();
+      void node.close().finally(() => parentPort!.close());
       return;
     case 'node-down':
       node.nodeDown(msg.node);
