@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import type { AskOptions } from '../actors/ActorContext.js';
 import { isBehaviour, type Behaviour } from '../actors/Behaviour.js';
 import { ActorRef } from './ActorRef.js';
-import { LocalNode, type SpawnSpec } from './LocalNode.js';
+import { LocalNode, type NodeStats, type SpawnSpec } from './LocalNode.js';
+import { SystemMonitor } from './SystemMonitor.js';
+import type { Alert } from '../supervisor/Alert.js';
+import type { AlertThresholdsInput } from '../supervisor/AlertThresholds.js';
 import { resolveSystemOptions, type ResolvedSystemOptions, type SystemOptions } from './SystemOptions.js';
 import { SpawnOptionsSchema, type SpawnOptions } from './SpawnOptions.js';
 import {
@@ -26,14 +29,7 @@ export interface ActorInfo {
   parent?: string;
 }
 
-export interface WorkerStats {
-  worker: number;
-  actors: number;
-  runQueue: number;
-  mailboxes: number;
-  handled: number;
-  failures: number;
-}
+export type WorkerStats = NodeStats;
 
 /**
  * The main-thread face of a running system: starts the worker pool, places actors, keeps the
@@ -79,6 +75,21 @@ export class ActorSystem {
       this.log,
     );
     this.node.controlHook = (origin, msg, corr) => this.onControl(origin, msg, corr);
+    if (options.monitoring !== false) {
+      this.monitor = new SystemMonitor(options.monitoring as AlertThresholdsInput, {
+        restartActor: async (id) => {
+          const info = this.registry.get(id);
+          if (info !== undefined) await this.node.control(info.worker, { t: 'restart-actor', id }, true);
+        },
+        drainWorker: (w, on) => { if (on) this.draining.add(w); else this.draining.delete(w); },
+        setBackpressure: (on) => this.setBackpressure(on),
+        recycleWorker: (w) => { void this.workers[w - 1]?.terminate(); },
+        publishAlert: (alert, actions) => {
+          this.events.push({ type: 'alert', alert, actions: actions.map((a) => a.kind), at: Date.now() });
+          if (this.state === 'running') this.node.publish('troupe.alerts', alert, undefined);
+        },
+      }, this.log);
+    }
     this.node.lookupHook = (id) => this.registry.get(id)?.ref;
   }
 
@@ -92,13 +103,31 @@ export class ActorSystem {
     await Promise.all(ready);
     this.node.start();
     const wd = this.options.watchdog;
-    if (wd !== false) {
-      this.watchdogTimer = setInterval(() => this.heartbeat(wd.unresponsiveMs), wd.intervalMs);
+    if (wd !== false || this.monitor !== undefined) {
+      const interval = wd !== false ? wd.intervalMs : 1000;
+      this.watchdogTimer = setInterval(() => this.heartbeat(wd !== false ? wd.unresponsiveMs : Number.POSITIVE_INFINITY), interval);
       this.watchdogTimer.unref();
     }
   }
 
   private watchdogTimer: NodeJS.Timeout | undefined;
+  /** @internal */
+  readonly monitor: SystemMonitor | undefined;
+  /** Workers that take no new actors while their load alert is raised. */
+  private readonly draining = new Set<number>();
+  private backpressure = false;
+  private readonly heldOffers: (() => void)[] = [];
+
+  private setBackpressure(on: boolean): void {
+    this.backpressure = on;
+    if (!on) for (const release of this.heldOffers.splice(0)) release();
+  }
+
+  /** Alerts raised now, and the most recent episodes. */
+  get alerts(): { current: () => Alert[]; recent: (limit?: number) => Alert[] } {
+    const h = this.monitor?.health;
+    return { current: () => h?.current() ?? [], recent: (limit?: number) => h?.recent(limit) ?? [] };
+  }
   private readonly pinging = new Set<number>();
   private readonly restarting = new Set<number>();
   /** @internal last figures each worker reported (heartbeat). */
@@ -134,10 +163,13 @@ export class ActorSystem {
       if (this.pinging.has(id) || this.restarting.has(id) || this.state !== 'running') continue;
       this.pinging.add(id);
       const w = this.workers[id - 1];
-      this.node.control(id, { t: 'stats' }, true, unresponsiveMs).then(
-        (s) => { this.lastStats.set(id, s as WorkerStats); },
+      this.node.control(id, { t: 'stats' }, true, Number.isFinite(unresponsiveMs) ? unresponsiveMs : 60_000).then(
+        (s) => {
+          this.lastStats.set(id, s as WorkerStats);
+          this.monitor?.sample(s as NodeStats);
+        },
         (err) => {
-          if (err instanceof AskTimeoutError && this.workers[id - 1] === w && this.state === 'running') {
+          if (err instanceof AskTimeoutError && Number.isFinite(unresponsiveMs) && this.workers[id - 1] === w && this.state === 'running') {
             this.log.error({ worker: id, unresponsiveMs }, 'worker unresponsive; replacing it');
             this.events.push({ type: 'worker-unresponsive', worker: id, unresponsiveMs, at: Date.now() });
             void w?.terminate();
@@ -163,6 +195,7 @@ export class ActorSystem {
       return;
     }
     this.restarting.add(id);
+    this.monitor?.forgetWorker(id);
     const t0 = performance.now();
     this.node.nodeDown(id);
     this.workers.forEach((w, i) => { if (i + 1 !== id) w.postMessage({ t: 'node-down', node: id }); });
@@ -337,11 +370,17 @@ export class ActorSystem {
       return p.worker;
     }
     if (p === 'least-loaded') {
-      let best = 1;
-      for (let w = 2; w <= n; w++) if (this.perWorker[w]! < this.perWorker[best]!) best = w;
+      let best = 0;
+      for (let w = 1; w <= n; w++) {
+        if (this.draining.has(w) && this.draining.size < n) continue;
+        if (best === 0 || this.perWorker[w]! < this.perWorker[best]!) best = w;
+      }
       return best;
     }
-    return (hashId(id) % n) + 1;
+    let w = (hashId(id) % n) + 1;
+    // An overloaded worker takes no new actors while its alert is raised: the next calm one does.
+    for (let k = 0; k < n && this.draining.has(w); k++) w = (w % n) + 1;
+    return w;
   }
 
   /** Stop one actor (and its children); resolves when it has stopped. */
@@ -367,7 +406,10 @@ export class ActorSystem {
   /** Send and resolve once the target's mailbox has accepted the message (backpressure). */
   offer<M>(target: ActorRef<M> | string, message: M): Promise<void> {
     if (this.state !== 'running') return Promise.reject(this.stoppedError('offer'));
-    return this.node.offer(this.refOf(target) as ActorRef, message);
+    const ref = this.refOf(target) as ActorRef;
+    // While the pool is overloaded (a systemLoad alert), producers outside the system wait here.
+    if (this.backpressure) return new Promise<void>((resolve) => this.heldOffers.push(resolve)).then(() => this.offer(ref, message));
+    return this.node.offer(ref, message);
   }
 
   lookup<M = unknown>(id: string): ActorRef<M> | undefined {
@@ -496,6 +538,7 @@ export class ActorSystem {
   private async shutdown(deadlineMs: number): Promise<void> {
     this.state = 'stopping';
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.setBackpressure(false);
     const deadline = Date.now() + deadlineMs;
     await Promise.allSettled(
       this.workers.map((_, i) => this.node.control(i + 1, { t: 'drain', deadline }, true, deadlineMs + 5000)),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import v8 from 'node:v8';
 import type { AskOptions, Signal } from '../actors/ActorContext.js';
 import { isBehaviour, type Behaviour } from '../actors/Behaviour.js';
 import { ActorRef, setRefHost, type RefHost } from './ActorRef.js';
@@ -25,6 +26,23 @@ const VALIDATED = 1 << 16;
 const DRAIN_BATCH = 4096;
 /** Actor turns between two polls of the rings (and two flushes of outgoing frames). */
 const TURNS_PER_BATCH = 256;
+
+export interface AgentCounters { id: string; handled: number; failed: number; restarts: number }
+
+export interface NodeStats {
+  worker: number;
+  actors: number;
+  runQueue: number;
+  mailboxes: number;
+  handled: number;
+  failures: number;
+  eventLoopUtilization: number;
+  heapUsed: number;
+  heapLimit: number;
+  deepest: { id: string; depth: number }[];
+  agents: AgentCounters[];
+  at: number;
+}
 
 export interface NodeTopology {
   id: number;
@@ -368,6 +386,7 @@ export class LocalNode implements RefHost {
 
   /** Begin serving: the node polls its rings until `close()`. */
   start(): void {
+    this.eluMark = performance.eventLoopUtilization();
     this.loopState = 1;
     setImmediate(this.loop);
   }
@@ -656,6 +675,12 @@ export class LocalNode implements RefHost {
       case 'stats':
         this.answerControl(origin, corr, this.stats());
         return;
+      case 'restart-actor': {
+        const cell = this.cells.get(msg.id as string);
+        if (cell === undefined) { this.answerControl(origin, corr, false); return; }
+        this.pauseCell(cell, 'restart', () => this.resumeCell(cell, (err) => this.answerControl(origin, corr, true, err)));
+        return;
+      }
       case 'snapshot-all': {
         const saves: Promise<void>[] = [];
         for (const c of this.cells.values()) if (c.persistence?.snapshots && c.status === Status.Ready) saves.push(c.persistence.snapshot(c.state));
@@ -1100,12 +1125,39 @@ export class LocalNode implements RefHost {
     await Promise.all(roots.map((c) => new Promise<void>((resolve) => this.stopCell(c, 'system-stopped', resolve))));
   }
 
-  stats(): { worker: number; actors: number; runQueue: number; mailboxes: number; handled: number; failures: number } {
+  private eluMark = performance.eventLoopUtilization();
+
+  /**
+   * This thread's figures: actor counts and mailbox depths, event-loop utilisation since the last
+   * call, heap against its limit, the deepest mailboxes, and per-agent counters of actors that have
+   * failed at least once (the only ones whose health is not 1).
+   */
+  stats(): NodeStats {
     let mailboxes = 0;
     let handled = 0;
     let failures = 0;
-    for (const c of this.cells.values()) { mailboxes += c.mailbox.size; handled += c.handled; failures += c.failures; }
-    return { worker: this.id, actors: this.cells.size, runQueue: this.rqSize, mailboxes, handled, failures };
+    const agents: AgentCounters[] = [];
+    const deepest: { id: string; depth: number }[] = [];
+    for (const c of this.cells.values()) {
+      const depth = c.mailbox.size;
+      mailboxes += depth;
+      handled += c.handled;
+      failures += c.failures;
+      if (c.failures > 0) agents.push({ id: c.id, handled: c.handled + c.failures, failed: c.failures, restarts: c.restarts });
+      if (depth > 0) {
+        deepest.push({ id: c.id, depth });
+        if (deepest.length > 20) { deepest.sort((a, b) => b.depth - a.depth); deepest.length = 10; }
+      }
+    }
+    deepest.sort((a, b) => b.depth - a.depth);
+    const elu = performance.eventLoopUtilization(this.eluMark);
+    this.eluMark = performance.eventLoopUtilization();
+    const heap = v8.getHeapStatistics();
+    return {
+      worker: this.id, actors: this.cells.size, runQueue: this.rqSize, mailboxes, handled, failures,
+      eventLoopUtilization: elu.utilization, heapUsed: heap.used_heap_size, heapLimit: heap.heap_size_limit,
+      deepest: deepest.slice(0, 10), agents: agents.slice(0, 1000), at: Date.now(),
+    };
   }
 
   /** Stop polling and cancel what is pending; the thread can exit afterwards. */

@@ -48,6 +48,12 @@ export const SystemOptionsSchema = z.object({
     /** Skip fsync: commits survive a process crash, not a power loss. */
     noSync: z.boolean().default(false),
   }).strict().optional(),
+  /**
+   * Health monitoring and alert thresholds (defaults: systemLoad 0.8, agentHealth 0.9, resourceUsage
+   * 0.7, communicationLatencyMs 1000, updateIntervalMs 60000, monitoringIntervalMs 300000) and the
+   * policies alerts drive. `false` turns monitoring off. Validated by the monitor itself.
+   */
+  monitoring: z.union([z.literal(false), z.record(z.string(), z.unknown())]).default({}),
   /** Replace a worker that dies, re-hosting its actors (default true). */
   restartWorkers: z.boolean().default(true),
   /** A pino logger; one is created (warn level, stderr) when absent. */
