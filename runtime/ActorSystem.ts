@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { connectInspection, type InspectionApi } from './WorkerInspector.js';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { AskOptions } from '../actors/ActorContext.js';
@@ -129,6 +130,17 @@ export class ActorSystem {
     return { current: () => h?.current() ?? [], recent: (limit?: number) => h?.recent(limit) ?? [] };
   }
   private readonly pinging = new Set<number>();
+  private readonly inspectors: InspectionApi[] = [];
+
+  /**
+   * Ask a worker about its actors (ids, behaviours, mailbox depths, counters) or one actor's state.
+   * Off the hot path, over a comlink channel; calls reject if the worker dies meanwhile.
+   */
+  inspect(worker: number): InspectionApi {
+    const api = this.inspectors[worker - 1];
+    if (api === undefined) throw new InvalidOptionError(`worker ${worker} does not exist (workers: 1..${this.options.workers})`, { option: 'worker' });
+    return api;
+  }
   private readonly restarting = new Set<number>();
   /** @internal last figures each worker reported (heartbeat). */
   readonly lastStats = new Map<number, WorkerStats>();
@@ -136,8 +148,11 @@ export class ActorSystem {
   /** Start worker `id` (first boot or as a successor); resolves when it serves. */
   private startWorker(id: number, rehost: SpawnSpec[]): Promise<unknown> {
     const o = this.options;
+    const channel = new MessageChannel();
     const w = new Worker(new URL('./worker/entry.js', import.meta.url), {
+      transferList: [channel.port2],
       workerData: {
+        inspection: channel.port2,
         topology: { id, workers: o.workers, rings: this.topology.rings, doorbells: this.topology.doorbells },
         settings: { throughput: o.throughput, askTimeoutMs: o.askTimeoutMs, sliceMs: o.sliceMs, idleSpinMicros: o.idleSpinMicros, persistence: o.persistence },
         logLevel: o.logLevel ?? this.log.level,
@@ -147,6 +162,9 @@ export class ActorSystem {
       name: `troupe-worker-${id}`,
     });
     this.workers[id - 1] = w;
+    this.inspectors[id - 1] = connectInspection(w, channel.port1, id);
+    // The inspection port must not keep the process alive on its own.
+    channel.port1.unref();
     const ready = new Promise((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);

@@ -1,5 +1,7 @@
 import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { pino } from 'pino';
+import type { MessagePort } from 'node:worker_threads';
+import { exposeInspection } from '../WorkerInspector.js';
 import { LocalNode, type NodeSettings, type NodeTopology, type SpawnSpec } from '../LocalNode.js';
 
 /**
@@ -10,6 +12,7 @@ import { LocalNode, type NodeSettings, type NodeTopology, type SpawnSpec } from 
 interface WorkerBoot {
   topology: NodeTopology;
   rehost?: SpawnSpec[];
+  inspection: MessagePort;
   settings: NodeSettings;
   logLevel: string;
 }
@@ -44,5 +47,6 @@ parentPort!.on('message', (msg: PortMessage) => {
 // messages held for them by the other threads find them.
 for (const spec of boot.rehost ?? []) node.spawnLocal(spec);
 
+exposeInspection(node, boot.inspection);
 node.start();
 parentPort!.postMessage({ t: 'ready' });
