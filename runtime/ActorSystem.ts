@@ -60,7 +60,7 @@ export class ActorSystem {
 
   private constructor(options: ResolvedSystemOptions) {
     this.options = options;
-    this.log = options.logger ?? createLogger();
+    this.log = options.logger ?? createLogger(options.logLevel !== undefined ? { level: options.logLevel } : {});
     const n = options.workers + 1;
     const rings: (SharedArrayBuffer | null)[][] = [];
     for (let from = 0; from < n; from++) {
