@@ -94,7 +94,10 @@ export class ActorCell {
     }
     let r: unknown;
     try {
-      r = this.behaviour.init(this.args, this.ctx);
+      // The context is made on first use: an init that does not take it (and an actor that never
+      // gets a message) costs no context object.
+      const init = this.behaviour.init;
+      r = init.length >= 2 ? init(this.args, this.ctx) : (init as (a: unknown) => unknown)(this.args);
     } catch (err) {
       this.startFailed(err, onStarted);
       return;

@@ -479,6 +479,20 @@ export class ActorSystem {
 
   private onControl(origin: number, msg: Record<string, unknown>, corr: number): boolean {
     switch (msg.t) {
+      case 'registry': {
+        for (const item of msg.items as (string | number)[][]) {
+          if (item[0] === '+') {
+            const [, id, node, behaviour, parent] = item as [string, string, number, string, string];
+            if (this.registry.has(id)) continue;
+            this.registry.set(id, { id, worker: node, behaviour, parent, ref: new ActorRef(id, node, behaviour) });
+            this.perWorker[node]!++;
+          } else {
+            const info = this.registry.get(item[1] as string);
+            if (info !== undefined) { this.registry.delete(item[1] as string); this.perWorker[info.worker]!--; }
+          }
+        }
+        return true;
+      }
       case 'registered': {
         const id = msg.id as string;
         const node = msg.node as number;

@@ -24,6 +24,8 @@ const SLEEPING = 1;
 const VALIDATED = 1 << 16;
 /** Frames taken from one ring before the scheduler lets actors run: bounds latency under load. */
 const DRAIN_BATCH = 4096;
+/** Registry updates per control frame. */
+const REGISTRY_BATCH = 2048;
 /** Actor turns between two polls of the rings (and two flushes of outgoing frames). */
 const TURNS_PER_BATCH = 256;
 
@@ -317,6 +319,7 @@ export class LocalNode implements RefHost {
   };
 
   private flush(): void {
+    if (this.registryBatch.length > 0) this.sendRegistryBatch();
     const dirty = this.dirty;
     if (dirty.length === 0) return;
     for (let i = 0; i < dirty.length; i++) {
@@ -757,7 +760,7 @@ export class LocalNode implements RefHost {
     if (!isBehaviour(behaviour)) {
       throw new InvalidOptionError(`spawn: the first argument of ctx.spawn in actor '${parent.id}' is not a behaviour made by defineActor`, { actor: parent.id });
     }
-    if (options !== undefined) {
+    if (options !== undefined && !plainSpawnOptions(options)) {
       const parsed = SpawnOptionsSchema.safeParse(options);
       if (!parsed.success) {
         const i = parsed.error.issues[0]!;
@@ -1027,9 +1030,29 @@ export class LocalNode implements RefHost {
 
   lookupHook: ((id: string) => ActorRef | undefined) | undefined;
 
+  /**
+   * Registry updates for the main thread, sent in batches at the end of the turn: spawning a million
+   * children must not cost a million frames.
+   */
+  private registryBatch: (string | number)[][] = [];
+
   private notifyRegistry(msg: Record<string, unknown>): void {
-    if (this.id === 0) this.controlHook?.(0, msg, 0);
-    else if (!this.closed) void this.control(0, msg).catch(() => undefined);
+    if (this.id === 0) { this.controlHook?.(0, msg, 0); return; }
+    if (this.closed) return;
+    this.registryBatch.push(msg.t === 'registered'
+      ? ['+', msg.id as string, msg.node as number, msg.behaviour as string, msg.parent as string]
+      : ['-', msg.id as string]);
+    if (this.registryBatch.length === 1) this.markDirty(this.out[0]!);
+    if (this.registryBatch.length >= REGISTRY_BATCH) this.sendRegistryBatch();
+  }
+
+  private sendRegistryBatch(): void {
+    const items = this.registryBatch;
+    if (items.length === 0) return;
+    this.registryBatch = [];
+    const link = this.out[0]!;
+    link.send(Kind.Control, undefined, undefined, 0, { t: 'registry', items });
+    this.markDirty(link);
   }
 
   /** Nothing is silently lost: undeliverable messages go to the dead-letter stream, asks fail now. */
@@ -1177,6 +1200,20 @@ export class LocalNode implements RefHost {
     this.storeCache = undefined;
     return store ? store.close() : Promise.resolve();
   }
+}
+
+const SIMPLE_KEYS = new Set(['id', 'args', 'placement', 'supervised']);
+
+/**
+ * The common shapes of spawn options, checked by hand: zod costs microseconds, and an actor that
+ * spawns a million children should not pay them a million times. Anything else goes through zod.
+ */
+function plainSpawnOptions(o: SpawnOptions<unknown>): boolean {
+  for (const k in o) if (!SIMPLE_KEYS.has(k)) return false;
+  if (o.id !== undefined && (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 512)) return false;
+  const p = o.placement;
+  if (p !== undefined && p !== 'local' && p !== 'hash' && p !== 'least-loaded') return false;
+  return o.supervised === undefined || typeof o.supervised === 'boolean';
 }
 
 function pendingBehaviour(key: string): Behaviour {

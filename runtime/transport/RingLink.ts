@@ -97,6 +97,9 @@ export class OutboundLink {
     const tag = tagOf(value);
     const packed = tag === Tag.Packed ? packr.pack(value) : undefined;
     const n = HEADER + payloadWords(tag, value, packed);
+    if (n > this.ring.capacity >> 1) {
+      throw new RangeError(`a ${n * 4}-byte message does not fit the ${this.ring.capacity * 4}-byte ring (ringBytes); send it in parts or raise ringBytes`);
+    }
     const at = this.ring.reserve(n);
     if (at < 0) return false;
     const words = this.ring.words;
