@@ -460,8 +460,8 @@ export class ActorSystem {
   /** Send to every actor (or every member of `group`) except `options.except`. */
   broadcast(message: unknown, options: { group?: string; except?: ActorRef | string } = {}): void {
     this.assertRunning('broadcast');
-    const except = options.except === undefined ? undefined : typeof options.except === 'string' ? this.refOf(options.except) : options.except;
-    this.node.broadcast(message, options.group, except);
+    const except = options.except === undefined ? undefined : typeof options.except === 'string' ? options.except : options.except.id;
+    this.node.broadcast(message, options.group, undefined, except);
   }
 
   publish(topic: string, message: unknown): void {

@@ -5,7 +5,7 @@ import { isBehaviour, type Behaviour } from '../actors/Behaviour.js';
 import { ActorRef, setRefHost, type RefHost } from './ActorRef.js';
 import { ActorCell, SIGNAL, Status, validationError } from './ActorCell.js';
 import {
-  ActorNotFoundError, AskTimeoutError, BehaviourLoadError, InvalidOptionError, SystemStoppedError,
+  ActorFailedError, ActorNotFoundError, AskTimeoutError, BehaviourLoadError, InvalidOptionError, SystemStoppedError,
   WorkerDiedError, errorFromWire, errorToWire, type WireError,
 } from './errors.js';
 import { Kind } from './transport/Frames.js';
@@ -203,7 +203,8 @@ export class LocalNode implements RefHost {
   tell(target: ActorRef, message: unknown, sender: ActorRef | undefined): void {
     const cell = target._cell as ActorCell | undefined;
     if (cell !== undefined && cell.status <= Status.Ready) {
-      if (typeof message === 'object' && message !== null) assertTransferable(message, { actor: target.id, messageType: messageTypeOf(message) });
+      const t = typeof message;
+      if (t === 'object' ? message !== null : t === 'function' || t === 'symbol' || t === 'bigint') assertTransferable(message, { actor: target.id, messageType: messageTypeOf(message) });
       cell.enqueue(cell.behaviour.messages === undefined ? message : cell.validate(message), sender, undefined);
       return;
     }
@@ -255,8 +256,8 @@ export class LocalNode implements RefHost {
     if (this.closed) {
       throw new SystemStoppedError(`cannot send '${messageTypeOf(message)}' to actor '${target.id}': the system is stopped`, { actor: target.id });
     }
-    const type = typeof message === 'object' && message !== null ? messageTypeOf(message) : '';
-    if (type !== '') assertTransferable(message, { actor: target.id, messageType: type });
+    const t = typeof message;
+    if (t === 'object' ? message !== null : t === 'function' || t === 'symbol' || t === 'bigint') assertTransferable(message, { actor: target.id, messageType: messageTypeOf(message) });
     if (target.node === this.id) {
       let cell = target._cell as ActorCell | undefined;
       if (cell === undefined || cell.status > Status.Ready) {
@@ -544,10 +545,18 @@ export class LocalNode implements RefHost {
     if (typeof reply === 'number') {
       this.settle(reply, value, true);
     } else if (reply instanceof RemoteReply) {
-      if (typeof value === 'object' && value !== null) assertTransferable(value, { actor: 'reply', messageType: messageTypeOf(value) });
       const link = this.out[reply.origin];
       if (link === undefined) return;
-      link.send(Kind.Reply, undefined, undefined, reply.corr, value);
+      try {
+        const t = typeof value;
+        if (t === 'object' ? value !== null : t === 'function' || t === 'symbol' || t === 'bigint') assertTransferable(value, { actor: this.current?.id ?? 'reply', messageType: messageTypeOf(value) });
+        link.send(Kind.Reply, undefined, undefined, reply.corr, value);
+      } catch (err) {
+        // A reply that cannot travel still answers the asker, with the reason, rather than a timeout.
+        const actor = this.current?.id ?? 'unknown';
+        const failed = new ActorFailedError(`actor '${actor}' could not send its reply on worker ${this.id}: ${(err as Error).message}`, { actor, worker: this.id, messageType: messageTypeOf(value) }, err);
+        link.send(Kind.ReplyError, undefined, undefined, reply.corr, errorToWire(failed));
+      }
       this.markDirty(link);
     }
   }
@@ -670,7 +679,7 @@ export class LocalNode implements RefHost {
         this.deliverTopic(msg.topic as string, msg.message, msg.sender as ActorRef | undefined);
         return;
       case 'bcast':
-        this.deliverBroadcast(msg.message, msg.group as string | undefined, msg.sender as ActorRef | undefined);
+        this.deliverBroadcast(msg.message, msg.group as string | undefined, msg.sender as ActorRef | undefined, msg.except as string | undefined);
         return;
       case 'drain':
         this.drain(msg.deadline as number).then(() => this.answerControl(origin, corr, true), (err) => this.answerControl(origin, corr, null, err));
@@ -981,10 +990,11 @@ export class LocalNode implements RefHost {
     this.deliverTopic(topic, message, sender);
   }
 
-  broadcast(message: unknown, group: string | undefined, sender: ActorRef | undefined): void {
-    if (typeof message === 'object' && message !== null) assertTransferable(message, { actor: group ? `group:${group}` : 'broadcast', messageType: messageTypeOf(message) });
-    this.toAllNodes({ t: 'bcast', message, group, sender });
-    this.deliverBroadcast(message, group, sender);
+  /** Deliver to every actor (or every member of `group`) except `except` (default: the sender). */
+  broadcast(message: unknown, group: string | undefined, sender: ActorRef | undefined, except: string | undefined = sender?.id): void {
+    if (typeof message === 'object' && message !== null || typeof message === 'function' || typeof message === 'symbol') assertTransferable(message, { actor: group ? `group:${group}` : 'broadcast', messageType: messageTypeOf(message) });
+    this.toAllNodes({ t: 'bcast', message, group, sender, except });
+    this.deliverBroadcast(message, group, sender, except);
   }
 
   private toAllNodes(msg: Record<string, unknown>): void {
@@ -1001,22 +1011,35 @@ export class LocalNode implements RefHost {
     if (subs === undefined) return;
     for (const s of subs) {
       if (s instanceof ActorCell) {
-        if (sender === undefined || s.id !== sender.id) this.deliverLocal(s, message, sender, undefined);
+        if (sender === undefined || s.id !== sender.id) this.deliverChecked(s, message, sender);
       } else {
         try { s(message, sender); } catch (err) { this.log.warn({ err, topic }, 'topic listener failed'); }
       }
     }
   }
 
-  private deliverBroadcast(message: unknown, group: string | undefined, sender: ActorRef | undefined): void {
+  private deliverBroadcast(message: unknown, group: string | undefined, sender: ActorRef | undefined, except: string | undefined): void {
     if (group !== undefined) {
       const subs = this.topics.get(`group:${group}`);
-      if (subs) for (const s of subs) if (s instanceof ActorCell && s.id !== sender?.id) this.deliverLocal(s, message, sender, undefined);
+      if (subs) for (const s of subs) if (s instanceof ActorCell && s.id !== except) this.deliverChecked(s, message, sender);
       return;
     }
     for (const cell of this.cells.values()) {
-      if (cell.id !== sender?.id && cell.broadcastable) this.deliverLocal(cell, message, sender, undefined);
+      if (cell.id !== except && cell.broadcastable) this.deliverChecked(cell, message, sender);
     }
+  }
+
+  /** Fan-out delivery still honours each receiver's message schema: a misfit is a dead letter. */
+  private deliverChecked(cell: ActorCell, message: unknown, sender: ActorRef | undefined): void {
+    if (cell.behaviour.messages !== undefined) {
+      const r = cell.behaviour.messages.safeParse(message);
+      if (!r.success) {
+        this.deadLetter(cell.id, message, `invalid-message: ${r.error.issues[0]?.message ?? 'schema'}`, sender, undefined);
+        return;
+      }
+      message = r.data;
+    }
+    this.deliverLocal(cell, message, sender, undefined);
   }
 
   // ---------------------------------------------------------------- registry, dead letters, events

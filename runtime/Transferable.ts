@@ -2,7 +2,7 @@ import { ActorRef } from './ActorRef.js';
 import { UnserializableMessageError } from './errors.js';
 
 const plainProtos = new Set<unknown>([Object.prototype, null, Array.prototype]);
-const cloneable = [Date, Map, Set, RegExp, ArrayBuffer, DataView, Buffer];
+const cloneable = [Date, Set, RegExp, ArrayBuffer, DataView, Buffer];
 
 /**
  * Refuse what cannot cross a thread boundary unchanged: functions, symbols, and class instances
@@ -23,12 +23,14 @@ function findUntransferable(v: unknown, path: string, depth: number): string | u
   switch (typeof v) {
     case 'function': return `${path || 'the payload'} is a function`;
     case 'symbol': return `${path || 'the payload'} is a symbol`;
+    case 'bigint': return `${path || 'the payload'} is a bigint (send it as a string)`;
     case 'object': break;
     default: return undefined;
   }
   if (v === null || v instanceof ActorRef) return undefined;
   if (depth > 64) return `${path} nests deeper than 64 levels`;
   const proto = Object.getPrototypeOf(v);
+  if (v instanceof Map) return `${path || 'the payload'} is a Map (send Object.fromEntries(map) or its entries)`;
   if (!plainProtos.has(proto)) {
     if (ArrayBuffer.isView(v) || cloneable.some((C) => v instanceof C)) return undefined;
     const name = (proto?.constructor?.name as string | undefined) ?? 'unknown';

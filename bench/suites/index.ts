@@ -26,7 +26,7 @@ async function loadOptional(): Promise<{ loaded: BenchSuite[]; missing: string[]
   for (const { module, exportName } of OPTIONAL) {
     const url = new URL(module, import.meta.url);
     if (!existsSync(url)) {
-      missing.push(`${exportName} (bench/suites/${module.replace(/\.js$/, '.ts')} not written yet)`);
+      missing.push(`${exportName} (bench/suites/${module.replace(/^\.\//, '').replace(/\.js$/, '.ts')} not written yet)`);
       continue;
     }
     // A specifier in a variable: tsc must not resolve a file that may not exist at compile time.

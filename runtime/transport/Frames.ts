@@ -37,7 +37,7 @@ export const enum Tag {
 // msgpackr is the fallback for structured payloads: measured faster than structured clone for small
 // objects and it writes straight into our buffer-backed frames. copyBuffers: binary payloads must not
 // alias the shared ring, which the producer will overwrite.
-export const packr = new Packr({ useRecords: false, moreTypes: true, structuredClone: false });
+export const packr = new Packr({ useRecords: false, moreTypes: true });
 export const unpackr = new Unpackr({ useRecords: false, moreTypes: true, copyBuffers: true });
 
 const f64 = new Float64Array(1);
