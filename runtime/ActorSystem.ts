@@ -96,6 +96,9 @@ export class ActorSystem {
 
   private readonly topology: { rings: (SharedArrayBuffer | null)[][]; doorbells: SharedArrayBuffer[] };
 
+  /** The dashboard, when `dashboard` was given: its URL and how to close it. */
+  dashboard: { url: string; close(): Promise<void> } | undefined;
+
   private async boot(): Promise<void> {
     // Open the store here first: an unwritable path fails `start`, naming the path.
     if (this.options.persistence !== undefined) void this.node.store;
@@ -103,6 +106,11 @@ export class ActorSystem {
     for (let id = 1; id <= this.options.workers; id++) ready.push(this.startWorker(id, []));
     await Promise.all(ready);
     this.node.start();
+    if (this.options.dashboard !== undefined) {
+      // Loaded only when asked for: a system without a dashboard never loads its HTTP code.
+      const { startDashboard } = (await import('../dashboard/server.js')) as { startDashboard: (s: ActorSystem, o: unknown) => Promise<{ url: string; close(): Promise<void> }> };
+      this.dashboard = await startDashboard(this, this.options.dashboard);
+    }
     const wd = this.options.watchdog;
     if (wd !== false || this.monitor !== undefined) {
       const interval = wd !== false ? wd.intervalMs : 1000;
@@ -449,7 +457,10 @@ export class ActorSystem {
   }
 
   private refOf(target: ActorRef | string): ActorRef {
-    if (typeof target !== 'string') return target;
+    if (target instanceof ActorRef) return target;
+    if (typeof target !== 'string') {
+      throw new InvalidOptionError(`the target must be an ActorRef or an actor id, got ${target === null ? 'null' : typeof target}`, { option: 'target' });
+    }
     const ref = this.registry.get(target)?.ref;
     if (ref === undefined) throw new ActorNotFoundError(`no actor named '${target}' is registered`, { actor: target });
     return ref;
@@ -569,6 +580,7 @@ export class ActorSystem {
 
   private async shutdown(deadlineMs: number): Promise<void> {
     this.state = 'stopping';
+    await this.dashboard?.close().catch((err: unknown) => this.log.warn({ err }, 'dashboard close failed'));
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     this.setBackpressure(false);
     const deadline = Date.now() + deadlineMs;

@@ -1172,6 +1172,8 @@ export class LocalNode implements RefHost {
   }
 
   private eluMark = performance.eventLoopUtilization();
+  private eluAt = performance.now();
+  private eluLast = 0;
 
   /**
    * This thread's figures: actor counts and mailbox depths, event-loop utilisation since the last
@@ -1196,8 +1198,14 @@ export class LocalNode implements RefHost {
       }
     }
     deepest.sort((a, b) => b.depth - a.depth);
-    const elu = performance.eventLoopUtilization(this.eluMark);
-    this.eluMark = performance.eventLoopUtilization();
+    // Utilisation over the last full second, whoever asks and however often.
+    const now = performance.now();
+    if (now - this.eluAt >= 1000) {
+      this.eluLast = performance.eventLoopUtilization(this.eluMark).utilization;
+      this.eluMark = performance.eventLoopUtilization();
+      this.eluAt = now;
+    }
+    const elu = { utilization: this.eluLast };
     const heap = v8.getHeapStatistics();
     return {
       worker: this.id, actors: this.cells.size, runQueue: this.rqSize, mailboxes, handled, failures,

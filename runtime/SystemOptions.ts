@@ -54,6 +54,11 @@ export const SystemOptionsSchema = z.object({
    * policies alerts drive. `false` turns monitoring off. Validated by the monitor itself.
    */
   monitoring: z.union([z.literal(false), z.record(z.string(), z.unknown())]).default({}),
+  /**
+   * Opt-in live dashboard and gateway served by the running system (see dashboard/). Options are
+   * validated by the dashboard itself: port (0 = any free), host (default 127.0.0.1), apiKeys...
+   */
+  dashboard: z.record(z.string(), z.unknown()).optional(),
   /** Replace a worker that dies, re-hosting its actors (default true). */
   restartWorkers: z.boolean().default(true),
   /** A pino logger; one is created (warn level, stderr) when absent. */
