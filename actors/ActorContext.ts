@@ -44,9 +44,13 @@ export interface ActorContext<M = unknown> {
   spawn<CM, CA>(behaviour: Behaviour<any, CM, CA>, options?: SpawnOptions<CA>): ActorRef<CM>;
   /** Stop this actor (no argument) or one of its children. */
   stop(child?: ActorRef): void;
-  /** Receive a `terminated` signal when `target` stops. */
-  watch(target: ActorRef): void;
-  unwatch(target: ActorRef): void;
+  /**
+   * Receive a `terminated` signal when `target` stops. The returned promise resolves once the watch
+   * is registered where the target lives: await it when a later event from another sender (say a
+   * stop from the main thread) must see it. Messages are ordered per sender, not across senders.
+   */
+  watch(target: ActorRef): Promise<void>;
+  unwatch(target: ActorRef): Promise<void>;
   readonly timers: Timers<M>;
   /** Set the current message aside; `unstashAll` puts stashed messages back in front, in order. */
   stash(): void;

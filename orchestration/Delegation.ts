@@ -31,6 +31,8 @@ export interface DelegationOptions {
 export interface DelegationFailure {
   code: string;
   message: string;
+  /** For `ERR_DELEGATION_AGENT_FAILED`: the code of the agent's own error (e.g. `ERR_REMOTE_AGENT_UNREACHABLE`). */
+  causeCode?: string;
 }
 
 export interface DelegationResult {
@@ -159,12 +161,14 @@ function toResult(agentId: string, outcome: CallOutcome, timeoutMs: number): Del
       return failure(agentId, 'ERR_DELEGATION_ABORTED', `${agentId} was aborted: ${describeError(outcome.error)}`, outcome.latencyMs);
     case 'failed': {
       const code = errorCode(outcome.error);
-      return failure(
+      const result = failure(
         agentId,
         'ERR_DELEGATION_AGENT_FAILED',
         `${agentId} failed${code ? ` (${code})` : ''}: ${describeError(outcome.error)}`,
         outcome.latencyMs,
       );
+      if (code !== undefined) result.error!.causeCode = code;
+      return result;
     }
   }
 }

@@ -156,3 +156,53 @@ export class ModelError extends TroupeError {
     super(code, message, context, { cause });
   }
 }
+
+export type AgentErrorCode =
+  | 'ERR_AGENT_NOT_FOUND'
+  | 'ERR_AGENT_EXISTS'
+  | 'ERR_AGENT_FAILED'
+  | 'ERR_AGENT_CANCELLED'
+  | 'ERR_AGENT_TIMEOUT'
+  | 'ERR_AGENT_HANDLER_LOAD'
+  | 'ERR_AGENT_BAD_REPLY'
+  | 'ERR_REMOTE_AGENT_UNREACHABLE'
+  | 'ERR_REMOTE_AGENT_FAILED';
+
+export interface AgentErrorContext extends ErrorContext {
+  agentId: string;
+  messageId?: string;
+  threadId?: string;
+  /** The code of the error the agent's handler or model raised, when it had one. */
+  causeCode?: string;
+  endpoint?: string;
+  module?: string;
+  export?: string;
+}
+
+/**
+ * One agent could not answer: its handler or model failed, it was cancelled, it is unknown, or
+ * (for a remote agent) its endpoint could not be reached. When the failure happened inside the
+ * agent's actor, the error crossed threads as an `error` message and was rebuilt here.
+ */
+export class AgentError extends TroupeError {
+  declare readonly code: AgentErrorCode;
+  declare readonly context: AgentErrorContext;
+  constructor(code: AgentErrorCode, message: string, context: AgentErrorContext, cause?: unknown) {
+    super(code, message, context, { cause });
+  }
+}
+
+export type OrchestratorErrorCode =
+  | 'ERR_ORCHESTRATOR_STOPPED'
+  | 'ERR_NO_DEFAULT_AGENT'
+  | 'ERR_PERSISTENCE_REQUIRED'
+  | 'ERR_SESSION_NOT_FOUND'
+  | 'ERR_PRINCIPAL_REQUIRED';
+
+/** The orchestrator cannot do what was asked in its current configuration or state. */
+export class OrchestratorError extends TroupeError {
+  declare readonly code: OrchestratorErrorCode;
+  constructor(code: OrchestratorErrorCode, message: string, context: ErrorContext = {}, cause?: unknown) {
+    super(code, message, context, { cause });
+  }
+}

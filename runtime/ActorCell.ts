@@ -168,7 +168,9 @@ export class ActorCell {
           this.node.replyError(reply, err);
           return false;
         }
-        if (this.node.current !== undefined || sender === undefined) throw err;
+        // A sender on this thread's stack gets the error; a message that came in a frame from
+        // another thread has no one to throw to, so it becomes a dead letter with the reason.
+        if (!this.node.deliveringFrames) throw err;
         this.node.deadLetter(this.id, message, 'mailbox-full', sender, undefined);
         return false;
       }
@@ -179,19 +181,19 @@ export class ActorCell {
    * Accept a message when the mailbox has room, else park it until it has: `accepted` runs at that
    * moment. This is the backpressure `offer` gives producers outside the system.
    */
-  offer(message: unknown, sender: ActorRef | undefined, accepted: () => void): void {
+  offer(message: unknown, sender: ActorRef | undefined, accepted: () => void, rejected: (err: unknown) => void): void {
     if (this.mailbox.size < this.capacity && this.parked === undefined) {
       // A durable actor accepts once the message is committed to its log.
       let durable: Promise<void> | undefined;
       this.enqueue(message, sender, undefined, (p) => { durable = p; });
-      if (durable !== undefined) durable.then(accepted, (err: unknown) => this.node.log.error({ err, actor: this.id }, 'durable append failed'));
+      if (durable !== undefined) durable.then(accepted, rejected);
       else accepted();
       return;
     }
-    (this.parked ??= []).push({ message, sender, accepted });
+    (this.parked ??= []).push({ message, sender, accepted, rejected });
   }
 
-  parked: { message: unknown; sender: ActorRef | undefined; accepted: () => void }[] | undefined;
+  parked: { message: unknown; sender: ActorRef | undefined; accepted: () => void; rejected: (err: unknown) => void }[] | undefined;
 
   private admitParked(): void {
     const p = this.parked!;
@@ -199,7 +201,7 @@ export class ActorCell {
       const o = p.shift()!;
       let durable: Promise<void> | undefined;
       this.enqueue(o.message, o.sender, undefined, (d) => { durable = d; });
-      if (durable !== undefined) durable.then(o.accepted, () => undefined);
+      if (durable !== undefined) durable.then(o.accepted, o.rejected);
       else o.accepted();
     }
     if (p.length === 0) this.parked = undefined;

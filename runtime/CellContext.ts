@@ -69,8 +69,8 @@ export class CellContext implements ActorContext<unknown> {
     this.cell.node.stopRef(child, 'normal');
   }
 
-  watch(target: ActorRef): void { this.cell.node.watch(target, this.cell.ref); }
-  unwatch(target: ActorRef): void { this.cell.node.unwatch(target, this.cell.ref); }
+  watch(target: ActorRef): Promise<void> { return this.cell.node.watch(target, this.cell.ref); }
+  unwatch(target: ActorRef): Promise<void> { return this.cell.node.unwatch(target, this.cell.ref); }
 
   stash(): void {
     (this.cell.stashed ??= []).push(this.message, this.sender, this.replyTo);

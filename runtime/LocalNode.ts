@@ -24,6 +24,8 @@ const SLEEPING = 1;
 const VALIDATED = 1 << 16;
 /** Frames taken from one ring before the scheduler lets actors run: bounds latency under load. */
 const DRAIN_BATCH = 4096;
+/** Flag on a frame re-delivered after being held for an unknown target. */
+const HELD = 1 << 8;
 /** Registry updates per control frame. */
 const REGISTRY_BATCH = 2048;
 /** Actor turns between two polls of the rings (and two flushes of outgoing frames). */
@@ -269,7 +271,7 @@ export class LocalNode implements RefHost {
         return;
       }
       const m = cell.behaviour.messages === undefined ? message : cell.validate(message);
-      if (kind === Kind.Tell && corr !== 0) cell.offer(m, sender, () => this.settle(corr, undefined, true));
+      if (kind === Kind.Tell && corr !== 0) cell.offer(m, sender, () => this.settle(corr, undefined, true), (err) => this.settle(corr, err, false));
       else cell.enqueue(m, sender, reply);
       return;
     }
@@ -399,12 +401,15 @@ export class LocalNode implements RefHost {
     if (this.closed) return;
     this.loopState = 2;
     const deadline = performance.now() + this.settings.sliceMs;
+    let passes = 0;
     for (;;) {
       this.pollInbound();
       // A batch of turns between polls and flushes: one Atomics.load per ring and one clock read
       // per batch, not per message. Cells scheduled during the batch run in it, in FIFO order.
-      let turns = TURNS_PER_BATCH;
-      while (this.rqSize > 0 && turns-- > 0) {
+      // Only the cells queued when the batch began: an actor that re-queues itself waits for the
+      // next batch, after the rings have been polled, so a flooded actor cannot hold the thread.
+      let turns = this.rqSize < TURNS_PER_BATCH ? this.rqSize : TURNS_PER_BATCH;
+      while (turns-- > 0) {
         const cell = this.rq[this.rqHead]!;
         this.rq[this.rqHead] = undefined;
         this.rqHead = (this.rqHead + 1) & (this.rq.length - 1);
@@ -414,7 +419,7 @@ export class LocalNode implements RefHost {
       }
       if (this.dirty.length > 0) this.flush();
       if (this.rqSize === 0 && !this.anyInbound()) break;
-      if (performance.now() > deadline) {
+      if ((++passes & 63) === 0 && performance.now() > deadline) {
         // Yield so I/O, timers and promise continuations (async handlers) get their turn.
         this.loopState = 1;
         setImmediate(this.loop);
@@ -425,9 +430,41 @@ export class LocalNode implements RefHost {
   };
 
   private pollInbound(): void {
+    this.deliveringFrames = true;
+    let complete = true;
     for (let i = 0; i < this.inbound.length; i++) {
       const link = this.inbound[i]!;
-      if (link.hasFrames()) link.drain(this.onFrame, DRAIN_BATCH);
+      if (link.hasFrames()) {
+        link.drain(this.onFrame, DRAIN_BATCH);
+        if (link.hasFrames()) complete = false;
+      }
+    }
+    this.deliveringFrames = false;
+    if (this.unknownHeld.length > 0) this.retryUnknown(complete);
+  }
+
+  /** True while frames from other threads are being delivered (no sender stack to throw to). */
+  deliveringFrames = false;
+
+  /**
+   * Frames for an actor this thread does not know (yet). Each ring is ordered, but two rings are not
+   * ordered with each other: a message can arrive on one before the spawn that created its target
+   * arrives on another. Such frames wait until every ring has been drained once more.
+   */
+  private unknownHeld: { origin: number; kind: number; target: ActorRef; sender: ActorRef | undefined; corr: number; value: unknown; flags: number }[] = [];
+
+  private retryUnknown(complete: boolean): void {
+    const held = this.unknownHeld;
+    this.unknownHeld = [];
+    for (const h of held) {
+      if (this.cells.has(h.target.id) || !complete) {
+        if (!this.cells.has(h.target.id)) { this.unknownHeld.push(h); continue; }
+        h.target._cell = undefined;
+        this.onFrame(h.origin, h.kind, h.target, h.sender, h.corr, h.value, h.flags | HELD);
+      } else {
+        const reply = h.kind === Kind.Ask ? new RemoteReply(h.origin, h.corr) : undefined;
+        this.forwardOrDeadLetter(h.target, h.value, h.sender, reply, h.kind, h.corr, h.origin);
+      }
     }
   }
 
@@ -483,11 +520,12 @@ export class LocalNode implements RefHost {
           cell = this.cells.get(t.id);
           t._cell = cell;
         }
-        const reply = kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined;
         if (cell === undefined) {
-          this.forwardOrDeadLetter(t, value, sender, reply, kind, corr, origin);
+          if ((flags & HELD) === 0) this.unknownHeld.push({ origin, kind, target: t, sender, corr, value, flags });
+          else this.forwardOrDeadLetter(t, value, sender, kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined, kind, corr, origin);
           return;
         }
+        const reply = kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined;
         let m = value;
         if (cell.behaviour.messages !== undefined && (flags & (VALIDATED >>> 16)) === 0) {
           try {
@@ -503,7 +541,7 @@ export class LocalNode implements RefHost {
           cell.offer(m, sender, () => {
             link.send(Kind.Reply, undefined, undefined, corr, null);
             this.markDirty(link);
-          });
+          }, (err) => this.sendReplyError(origin, corr, err));
         } else {
           cell.enqueue(m, sender, reply);
         }
@@ -646,11 +684,13 @@ export class LocalNode implements RefHost {
         } else {
           (cell.watchers ??= []).push(watcher);
         }
+        this.answerControl(origin, corr, true);
         return;
       }
       case 'unwatch': {
         const cell = this.cells.get(msg.id as string);
         if (cell?.watchers) cell.watchers = cell.watchers.filter((w) => w.id !== (msg.watcher as string));
+        this.answerControl(origin, corr, true);
         return;
       }
       case 'signal': {
@@ -847,6 +887,14 @@ export class LocalNode implements RefHost {
         const m = left[i] instanceof Durable ? (left[i] as Durable).message : left[i];
         this.deadLetter(cell.id, m, left[i] instanceof Durable ? 'stopped:kept-in-durable-log' : 'stopped', left[i + 1] as ActorRef | undefined, left[i + 2]);
       }
+      if (cell.parked) {
+        const parked = cell.parked;
+        cell.parked = undefined;
+        for (const o of parked) {
+          o.rejected(new ActorNotFoundError(`actor '${cell.id}' stopped (${reason}) before it had room for an offered message`, { actor: cell.id, reason, worker: this.id }));
+          this.deadLetter(cell.id, o.message, 'stopped', o.sender, undefined);
+        }
+      }
       if (cell.stashed) {
         const s = cell.stashed;
         cell.stashed = undefined;
@@ -893,26 +941,31 @@ export class LocalNode implements RefHost {
     }
   }
 
-  watch(target: ActorRef, watcher: ActorRef): void {
+  watch(target: ActorRef, watcher: ActorRef): Promise<void> {
     if (target.node === this.id) {
       const cell = this.cells.get(target.id);
       if (cell === undefined || cell.status > Status.Ready) this.sendSignal(watcher, { type: 'terminated', ref: target, reason: 'unknown-actor' });
       else (cell.watchers ??= []).push(watcher);
-    } else {
-      let w = this.remoteWatches.get(target.id);
-      if (w === undefined) this.remoteWatches.set(target.id, (w = { target, watchers: [] }));
-      w.watchers.push(watcher);
-      void this.control(target.node, { t: 'watch', id: target.id, watcher }).catch(() => undefined);
+      return Promise.resolve();
     }
+    let w = this.remoteWatches.get(target.id);
+    if (w === undefined) this.remoteWatches.set(target.id, (w = { target, watchers: [] }));
+    w.watchers.push(watcher);
+    return this.control(target.node, { t: 'watch', id: target.id, watcher }, true).then(() => undefined, () => undefined);
   }
 
-  unwatch(target: ActorRef, watcher: ActorRef): void {
+  unwatch(target: ActorRef, watcher: ActorRef): Promise<void> {
     if (target.node === this.id) {
       const cell = this.cells.get(target.id);
       if (cell?.watchers) cell.watchers = cell.watchers.filter((w) => w.id !== watcher.id);
-    } else {
-      void this.control(target.node, { t: 'unwatch', id: target.id, watcher: watcher.id }).catch(() => undefined);
+      return Promise.resolve();
     }
+    const w = this.remoteWatches.get(target.id);
+    if (w !== undefined) {
+      w.watchers = w.watchers.filter((x) => x.id !== watcher.id);
+      if (w.watchers.length === 0) this.remoteWatches.delete(target.id);
+    }
+    return this.control(target.node, { t: 'unwatch', id: target.id, watcher: watcher.id }, true).then(() => undefined, () => undefined);
   }
 
   sendSignal(to: ActorRef, signal: Signal): void {

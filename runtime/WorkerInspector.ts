@@ -25,6 +25,8 @@ export function exposeInspection(node: LocalNode, port: MessagePort): void {
     },
   };
   Comlink.expose(api, nodeEndpoint(port));
+  // The port must not keep the worker alive after `close`: the worker exits by itself then.
+  port.unref();
 }
 
 /**

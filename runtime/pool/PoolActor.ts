@@ -83,7 +83,7 @@ export class PoolCell extends ActorCell {
   }
 
   /** Wait for room instead of failing: backpressure for producers. */
-  override offer(message: unknown, sender: ActorRef | undefined, accepted: () => void): void {
+  override offer(message: unknown, sender: ActorRef | undefined, accepted: () => void, _rejected: (err: unknown) => void): void {
     if (this.waiting.length < this.maxQueue && this.parkedInputs.length === 0) {
       this.enqueue(message, sender, undefined);
       accepted();

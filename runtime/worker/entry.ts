@@ -32,7 +32,10 @@ type PortMessage =
 parentPort!.on('message', (msg: PortMessage) => {
   switch (msg.t) {
     case 'close':
-      void node.close().finally(() => parentPort!.close());
+      void node.close().finally(() => {
+        boot.inspection.close();
+        parentPort!.close();
+      });
       return;
     case 'node-down':
       node.nodeDown(msg.node);

@@ -85,7 +85,7 @@ describe('children (ctx.spawn)', () => {
     });
   });
 
-  it('watch/unwatch are in force as soon as they returned: a stop that comes causally after them is seen accordingly', async () => {
+  it('watch/unwatch are in force once their promise resolved: a stop that comes causally after them is seen accordingly', async () => {
     await withSystem(async (system) => {
       const outcomes: string[] = [];
       for (let i = 0; i < 8; i++) {
@@ -94,7 +94,7 @@ describe('children (ctx.spawn)', () => {
         const unwatched = await system.spawn(Parent, { id: `unwatched${i}`, placement: { worker: 1 } });
         await watcher.ask({ type: 'watch', ref: unwatched as ActorRef });
         await sleep(20);
-        // The watcher answers only after ctx.watch / ctx.unwatch returned; the stops come after that.
+        // The watcher answers only after awaiting ctx.watch / ctx.unwatch; the stops come after that.
         await watcher.ask({ type: 'unwatch', ref: unwatched as ActorRef });
         await watcher.ask({ type: 'watch', ref: watched as ActorRef });
         await Promise.all([system.stopActor(unwatched), system.stopActor(watched)]);

@@ -75,6 +75,19 @@ describe('lifecycle', () => {
     expect(system.running).toBe(false);
   });
 
+  it('on stop the worker threads end by themselves (exit code 0), not by the terminate() fallback', async () => {
+    const system = await startSystem();
+    await system.spawn(Counter, { id: 'c1', placement: { worker: 1 } });
+    await system.spawn(Counter, { id: 'c2', placement: { worker: 2 } });
+    // Internal field, read only to observe how the threads end.
+    const workers = (system as unknown as { workers: import('node:worker_threads').Worker[] }).workers;
+    expect(workers.length).toBe(2);
+    const codes = workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
+    await system.stop();
+    // terminate() makes a worker exit with code 1; a worker that ends on its own exits with 0.
+    expect(await Promise.all(codes)).toEqual([0, 0]);
+  });
+
   it('an ask pending when the system stops rejects with SystemStoppedError instead of hanging', async () => {
     const system = await startSystem();
     const rec = await system.spawn(Recorder, { id: 'r', placement: { worker: 2 } });
