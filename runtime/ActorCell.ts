@@ -28,6 +28,8 @@ export class ActorCell {
   status: Status = Status.Starting;
   scheduled = false;
   suspended = false;
+  /** The scheduler pass this cell last ran in (a batch runs each cell at most once). */
+  lastPass = 0;
   state: unknown = undefined;
   readonly mailbox = new Mailbox();
   handled = 0;

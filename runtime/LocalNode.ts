@@ -133,7 +133,8 @@ export class LocalNode implements RefHost {
   private rqHead = 0;
   private rqSize = 0;
 
-  private loopState: 0 | 1 | 2 = 0; // 0 idle (waiting), 1 loop scheduled, 2 in loop
+  private loopState: 0 | 1 | 2 = 0;
+  private pass = 0; // 0 idle (waiting), 1 loop scheduled, 2 in loop
   private flushQueued = false;
   private readonly asks = new Map<number, PendingAsk>();
   private nextCorr = 1;
@@ -406,11 +407,15 @@ export class LocalNode implements RefHost {
       this.pollInbound();
       // A batch of turns between polls and flushes: one Atomics.load per ring and one clock read
       // per batch, not per message. Cells scheduled during the batch run in it, in FIFO order.
-      // Only the cells queued when the batch began: an actor that re-queues itself waits for the
-      // next batch, after the rings have been polled, so a flooded actor cannot hold the thread.
-      let turns = this.rqSize < TURNS_PER_BATCH ? this.rqSize : TURNS_PER_BATCH;
-      while (turns-- > 0) {
+      // A batch ends when a cell comes round a second time: an actor that re-queues itself waits
+      // for the next batch, after the rings have been polled, so a flooded actor cannot hold the
+      // thread, while a ring of distinct actors (ping-pong, thread ring) runs many turns per poll.
+      const pass = ++this.pass;
+      let turns = TURNS_PER_BATCH;
+      while (this.rqSize > 0 && turns-- > 0) {
         const cell = this.rq[this.rqHead]!;
+        if (cell.lastPass === pass) break;
+        cell.lastPass = pass;
         this.rq[this.rqHead] = undefined;
         this.rqHead = (this.rqHead + 1) & (this.rq.length - 1);
         this.rqSize--;

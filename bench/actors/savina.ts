@@ -217,7 +217,10 @@ export const SavinaDriver = defineActor({
       case 'counting': {
         const counter = ctx.spawn(CountingCounter, { ...local, args: { expect: req.n, run }, throughput: COUNTING_CHUNK });
         kids.push(counter as ActorRef);
-        const producer = spawn(CountingProducer, { left: req.n, counter });
+        // Throughput 1: each 'go' it sends itself starts a new turn, so the counter gets its turn
+        // between two chunks (a turn counts messages handled, not messages sent).
+        const producer = ctx.spawn(CountingProducer, { ...local, args: { left: req.n, counter }, throughput: 1 });
+        kids.push(producer as ActorRef);
         t0 = performance.now();
         ctx.tell(producer, 'go');
         messages = req.n;
@@ -236,7 +239,8 @@ export const SavinaDriver = defineActor({
         const group = { left: req.actors };
         const workers: ActorRef<number>[] = [];
         for (let i = 0; i < req.actors; i++) workers.push(spawn(ForkJoinWorker, { expect: req.messages, run, group }));
-        const feeder = spawn(ForkJoinFeeder, { workers, left: req.messages });
+        const feeder = ctx.spawn(ForkJoinFeeder, { ...local, args: { workers, left: req.messages }, throughput: 1 });
+        kids.push(feeder as ActorRef);
         t0 = performance.now();
         ctx.tell(feeder, 'go');
         messages = req.actors * req.messages;
