@@ -31,7 +31,15 @@ export class ActorCell {
   /** The scheduler pass this cell last ran in (a batch runs each cell at most once). */
   lastPass = 0;
   state: unknown = undefined;
-  readonly mailbox = new Mailbox();
+  private mb: Mailbox | undefined;
+  /** The queue, made on first use: an actor that is never sent anything costs no queue. */
+  get mailbox(): Mailbox {
+    return (this.mb ??= new Mailbox());
+  }
+  /** Messages waiting, without making a queue. */
+  get queued(): number {
+    return this.mb === undefined ? 0 : this.mb.size;
+  }
   handled = 0;
   failures = 0;
   restarts = 0;
@@ -184,7 +192,7 @@ export class ActorCell {
    * moment. This is the backpressure `offer` gives producers outside the system.
    */
   offer(message: unknown, sender: ActorRef | undefined, accepted: () => void, rejected: (err: unknown) => void): void {
-    if (this.mailbox.size < this.capacity && this.parked === undefined) {
+    if (this.queued < this.capacity && this.parked === undefined) {
       // A durable actor accepts once the message is committed to its log.
       let durable: Promise<void> | undefined;
       this.enqueue(message, sender, undefined, (p) => { durable = p; });
@@ -199,7 +207,7 @@ export class ActorCell {
 
   private admitParked(): void {
     const p = this.parked!;
-    while (p.length > 0 && this.mailbox.size < this.capacity) {
+    while (p.length > 0 && this.queued < this.capacity) {
       const o = p.shift()!;
       let durable: Promise<void> | undefined;
       this.enqueue(o.message, o.sender, undefined, (d) => { durable = d; });
@@ -297,7 +305,7 @@ export class ActorCell {
   afterTurn(): void {
     if (this.suspended) return;
     if (this.status === Status.Ready) {
-      if (this.mailbox.size > 0 && !this.scheduled) {
+      if (this.queued > 0 && !this.scheduled) {
         this.scheduled = true;
         this.node.schedule(this);
       }

@@ -491,15 +491,18 @@ export class ActorSystem {
   private onControl(origin: number, msg: Record<string, unknown>, corr: number): boolean {
     switch (msg.t) {
       case 'registry': {
-        for (const item of msg.items as (string | number)[][]) {
-          if (item[0] === '+') {
-            const [, id, node, behaviour, parent] = item as [string, string, number, string, string];
+        const behaviours = msg.behaviours as string[];
+        for (const rec of (msg.data as string).split('\x1e')) {
+          if (rec.charCodeAt(0) === 43 /* + */) {
+            const [id, node, b, parent] = rec.slice(1).split('\x1f') as [string, string, string, string];
             if (this.registry.has(id)) continue;
-            this.registry.set(id, { id, worker: node, behaviour, parent, ref: new ActorRef(id, node, behaviour) });
-            this.perWorker[node]!++;
+            const worker = Number(node);
+            const behaviour = behaviours[Number(b)]!;
+            this.registry.set(id, { id, worker, behaviour, parent: parent === '' ? undefined : parent, ref: new ActorRef(id, worker, behaviour) });
+            this.perWorker[worker]!++;
           } else {
-            const info = this.registry.get(item[1] as string);
-            if (info !== undefined) { this.registry.delete(item[1] as string); this.perWorker[info.worker]!--; }
+            const info = this.registry.get(rec.slice(1));
+            if (info !== undefined) { this.registry.delete(rec.slice(1)); this.perWorker[info.worker]!--; }
           }
         }
         return true;

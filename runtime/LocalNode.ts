@@ -96,6 +96,8 @@ export interface SpawnSpec {
   throughput?: number;
   supervised?: boolean;
   persistent?: PersistenceSpec;
+  /** @internal the parent's ref itself, for a spawn on the parent's own thread */
+  parentRef?: ActorRef;
 }
 
 export type ControlHook = (origin: number, msg: Record<string, unknown>, corr: number) => boolean;
@@ -766,7 +768,7 @@ export class LocalNode implements RefHost {
       return undefined;
     }
     const known = this.behaviours.get(spec.behaviour);
-    const parent = spec.parent ? this.resolveRef(spec.parent[0], spec.parent[1], spec.parent[2]) : undefined;
+    const parent = spec.parentRef ?? (spec.parent ? this.resolveRef(spec.parent[0], spec.parent[1], spec.parent[2]) : undefined);
     const placeholder = known ?? pendingBehaviour(spec.behaviour);
     const cell = new ActorCell(
       this, spec.id, placeholder, spec.args, parent,
@@ -836,6 +838,7 @@ export class LocalNode implements RefHost {
       supervised: options?.supervised,
       persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
+    if (node === this.id) spec.parentRef = parent.ref;
     const ref = node === this.id ? this.spawnLocal(spec)?.ref : undefined;
     const childRef = ref ?? this.resolveRef(id, node, behaviour.key);
     if (node !== this.id) {
@@ -885,7 +888,7 @@ export class LocalNode implements RefHost {
       cell.status = Status.Stopped;
       if (this.cells.get(cell.id) === cell) this.cells.delete(cell.id);
       if (cell.topics) for (const t of cell.topics) this.topics.get(t)?.delete(cell);
-      const left = cell.mailbox.drain();
+      const left = cell.queued > 0 ? cell.mailbox.drain() : [];
       for (let i = 0; i < left.length; i += 3) {
         if (left[i + 2] === SIGNAL) continue;
         // A durable message stays in the log: the next incarnation with this id replays it.
@@ -1115,24 +1118,33 @@ export class LocalNode implements RefHost {
    * Registry updates for the main thread, sent in batches at the end of the turn: spawning a million
    * children must not cost a million frames.
    */
-  private registryBatch: (string | number)[][] = [];
+  // Encoded as one string of records ("+id\x1fnode\x1fbehaviour#\x1fparent" / "-id", \x1e between
+  // records), behaviours by index: packing one string is far cheaper than thousands of arrays.
+  private registryBatch: string[] = [];
+  private registryBehaviours: string[] = [];
 
   private notifyRegistry(msg: Record<string, unknown>): void {
     if (this.id === 0) { this.controlHook?.(0, msg, 0); return; }
     if (this.closed) return;
-    this.registryBatch.push(msg.t === 'registered'
-      ? ['+', msg.id as string, msg.node as number, msg.behaviour as string, msg.parent as string]
-      : ['-', msg.id as string]);
+    if (msg.t === 'registered') {
+      let b = this.registryBehaviours.indexOf(msg.behaviour as string);
+      if (b < 0) b = this.registryBehaviours.push(msg.behaviour as string) - 1;
+      this.registryBatch.push(`+${msg.id as string}\x1f${msg.node as number}\x1f${b}\x1f${(msg.parent as string | undefined) ?? ''}`);
+    } else {
+      this.registryBatch.push(`-${msg.id as string}`);
+    }
     if (this.registryBatch.length === 1) this.markDirty(this.out[0]!);
     if (this.registryBatch.length >= REGISTRY_BATCH) this.sendRegistryBatch();
   }
 
   private sendRegistryBatch(): void {
-    const items = this.registryBatch;
-    if (items.length === 0) return;
+    if (this.registryBatch.length === 0) return;
+    const data = this.registryBatch.join('\x1e');
+    const behaviours = this.registryBehaviours;
     this.registryBatch = [];
+    this.registryBehaviours = [];
     const link = this.out[0]!;
-    link.send(Kind.Control, undefined, undefined, 0, { t: 'registry', items });
+    link.send(Kind.Control, undefined, undefined, 0, { t: 'registry', behaviours, data });
     this.markDirty(link);
   }
 
@@ -1221,7 +1233,7 @@ export class LocalNode implements RefHost {
     this.stopping = true;
     while (Date.now() < deadline) {
       let busy = this.rqSize > 0 || this.anyInbound();
-      if (!busy) for (const c of this.cells.values()) if (c.mailbox.size > 0 || c.suspended) { busy = true; break; }
+      if (!busy) for (const c of this.cells.values()) if (c.queued > 0 || c.suspended) { busy = true; break; }
       if (!busy) break;
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -1245,7 +1257,7 @@ export class LocalNode implements RefHost {
     const agents: AgentCounters[] = [];
     const deepest: { id: string; depth: number }[] = [];
     for (const c of this.cells.values()) {
-      const depth = c.mailbox.size;
+      const depth = c.queued;
       mailboxes += depth;
       handled += c.handled;
       failures += c.failures;
@@ -1291,17 +1303,17 @@ export class LocalNode implements RefHost {
   }
 }
 
-const SIMPLE_KEYS = new Set(['id', 'args', 'placement', 'supervised']);
-
 /**
  * The common shapes of spawn options, checked by hand: zod costs microseconds, and an actor that
- * spawns a million children should not pay them a million times. Anything else goes through zod.
+ * spawns a million children should not pay them a million times. Inside an actor the option keys
+ * are trusted to the types (system.spawn, the edge, validates them strictly); values are checked.
  */
 function plainSpawnOptions(o: SpawnOptions<unknown>): boolean {
-  for (const k in o) if (!SIMPLE_KEYS.has(k)) return false;
+  if (o.mailbox !== undefined || o.groups !== undefined || o.persistent !== undefined) return false;
   if (o.id !== undefined && (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 512)) return false;
   const p = o.placement;
   if (p !== undefined && p !== 'local' && p !== 'hash' && p !== 'least-loaded') return false;
+  if (o.throughput !== undefined && !(Number.isInteger(o.throughput) && o.throughput > 0)) return false;
   return o.supervised === undefined || typeof o.supervised === 'boolean';
 }
 

@@ -40,16 +40,18 @@ export async function rawPostMessageRoundTrip(samples: number, options: RoundTri
     await new Promise<void>((resolve, reject) => {
       let i = -warmup;
       let t0 = 0;
+      // The ping is a bare sequence number: BenchWorker queues tagged objects for waitFor, and
+      // a queue growing by one entry per sample would be measured along with the port.
       const ping = (): void => {
         t0 = now();
-        echo.worker.postMessage({ type: 'ping', seq: i });
+        echo.worker.postMessage(i);
       };
-      const onPong = (m: { type?: string; seq?: number }): void => {
-        if (m.type !== 'ping') return;
+      const onPong = (m: unknown): void => {
+        if (typeof m !== 'number') return;
         const t = now() - t0;
-        if (m.seq !== i) {
+        if (m !== i) {
           echo.worker.off('message', onPong);
-          reject(new Error(`pong ${m.seq} for ping ${i}`));
+          reject(new Error(`pong ${m} for ping ${i}`));
           return;
         }
         if (i >= 0) times[i] = t * 1000;

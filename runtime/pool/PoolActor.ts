@@ -64,7 +64,7 @@ export class PoolCell extends ActorCell {
     this.broadcastable = false;
   }
 
-  get queued(): number {
+  override get queued(): number {
     return this.waiting.length;
   }
 
