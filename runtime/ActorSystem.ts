@@ -72,7 +72,7 @@ export class ActorSystem {
     this.perWorker = new Array<number>(n).fill(0);
     this.node = new LocalNode(
       { id: 0, workers: options.workers, rings, doorbells },
-      { throughput: options.throughput, askTimeoutMs: options.askTimeoutMs, sliceMs: options.sliceMs, idleSpinMicros: 0, persistence: options.persistence },
+      { throughput: options.throughput, askTimeoutMs: options.askTimeoutMs, sliceMs: options.sliceMs, idleSpinMicros: 0, askSpinMicros: options.askSpinMicros, persistence: options.persistence },
       this.log,
     );
     this.node.controlHook = (origin, msg, corr) => this.onControl(origin, msg, corr);

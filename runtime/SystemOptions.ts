@@ -18,6 +18,11 @@ export const SystemOptionsSchema = z.object({
   sliceMs: z.number().positive().max(1000).default(10),
   /** How long an idle worker polls its rings before it sleeps: trades CPU for wake-up latency. */
   idleSpinMicros: z.number().int().min(0).max(100_000).default(100),
+  /**
+   * After the main thread sends an ask with nothing else to do, it polls for the reply this long
+   * before sleeping: a round trip then costs no thread wake-up. 0 turns it off.
+   */
+  askSpinMicros: z.number().int().min(0).max(10_000).default(50),
   /** Deadline for a graceful stop: mailboxes drain until then, then actors are terminated. */
   stopDeadlineMs: z.number().int().min(0).default(5000),
   /** Per-worker V8 limits (a worker over them dies and is replaced). */

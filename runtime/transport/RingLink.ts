@@ -26,6 +26,13 @@ export class OutboundLink {
   private nextRef = 0;
   private overflow: Spilled[] | undefined = undefined;
   private published: number;
+  /** Listed in its node's dirty set (cheaper than searching the set per message). */
+  dirty = false;
+  // The last two refs interned: a stream of messages between two actors hits these, not the map.
+  private lastA: ActorRef | undefined;
+  private lastAIdx = -1;
+  private lastB: ActorRef | undefined;
+  private lastBIdx = -1;
 
   constructor(sab: SharedArrayBuffer) {
     this.ring = new SharedRing(sab);
@@ -66,14 +73,21 @@ export class OutboundLink {
   }
 
   private refIndex(ref: ActorRef): number {
+    if (ref === this.lastA) return this.lastAIdx;
+    if (ref === this.lastB) return this.lastBIdx;
     const known = this.refIds.get(ref);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.lastB = this.lastA; this.lastBIdx = this.lastAIdx;
+      this.lastA = ref; this.lastAIdx = known;
+      return known;
+    }
     if (this.nextRef >= MAX_REFS) {
       const at = this.ring.reserve(HEADER);
       if (at < 0) return -1;
       this.header(at, HEADER, Kind.ResetRefs, 0, 0, 0);
       this.refIds.clear();
       this.nextRef = 0;
+      this.lastA = this.lastB = undefined;
     }
     const idx = this.nextRef;
     const def = `${ref.id}\u0001${ref.node}\u0001${ref.behaviour}`;
