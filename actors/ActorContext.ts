@@ -60,6 +60,12 @@ export interface ActorContext<M = unknown> {
   publish(topic: string, message: unknown): void;
   /** Send to every actor in the system (or in `group`) except this one. */
   broadcast(message: unknown, options?: { group?: string }): void;
+  /**
+   * Event sourcing: journal `event` in LMDB and apply it to the state with the behaviour's
+   * `applyEvent` (the state changes now; the promise resolves once the event is committed). Needs
+   * a persistent actor whose behaviour defines `applyEvent`.
+   */
+  persist(event: unknown): Promise<void>;
   /** Find a registered actor by id anywhere in the system. */
   lookup<T = unknown>(id: string): Promise<ActorRef<T> | undefined>;
 }

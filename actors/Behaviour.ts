@@ -21,6 +21,11 @@ export interface BehaviourSpec<S, M, A> {
   receive: (state: S, message: M, ctx: ActorContext<M>) => S | void | Promise<S | void>;
   onSignal?: (state: S, signal: Signal, ctx: ActorContext<M>) => S | void | Promise<S | void>;
   postStop?: (state: S, ctx: ActorContext<M>) => void | Promise<void>;
+  /**
+   * Event sourcing (persistent actors): how an event changes the state. `ctx.persist(event)`
+   * journals an event and applies it; a restore is the last snapshot plus the events after it.
+   */
+  applyEvent?: (state: S, event: unknown) => S | void;
 }
 
 export interface Behaviour<S = any, M = any, A = any> extends Readonly<BehaviourSpec<S, M, A>> {

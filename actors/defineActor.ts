@@ -9,6 +9,7 @@ const SpecShape = z.object({
   receive: z.function(),
   onSignal: z.function().optional(),
   postStop: z.function().optional(),
+  applyEvent: z.function().optional(),
   messages: z.custom<unknown>((v) => v === undefined || (typeof v === 'object' && v !== null && 'safeParse' in v), {
     message: 'messages must be a zod schema',
   }).optional(),

@@ -94,13 +94,23 @@ export class ActorCell {
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
   start(onStarted?: (err?: unknown) => void): void {
-    const restored = this.persistence?.restored;
+    const p = this.persistence;
+    const apply = this.behaviour.applyEvent;
+    if (p !== undefined && apply !== undefined) p.eventSourced = true;
+    const restored = p?.restored;
     if (restored !== undefined) {
-      // A snapshot from a previous incarnation replaces `init` (once: a later restart re-inits).
-      this.persistence!.restored = undefined;
-      this.state = restored.state;
+      // A snapshot from a previous incarnation replaces `init` (once: a later restart re-inits),
+      // then the events journaled after it are applied.
+      p!.restored = undefined;
+      p!.replayed = true;
+      this.state = apply !== undefined ? p!.replayEvents(restored.state, apply) : restored.state;
       this.becomeReady(onStarted);
       return;
+    }
+    if (p !== undefined && apply !== undefined && !p.replayed) {
+      // No snapshot: init, then every event in the journal (once per incarnation of the id).
+      p.replayed = true;
+      this.afterInitHook = (s) => p.replayEvents(s, apply);
     }
     let r: unknown;
     try {
@@ -115,14 +125,25 @@ export class ActorCell {
     if (isThenable(r)) {
       this.suspended = true;
       r.then(
-        (s) => { this.suspended = false; this.state = s; this.becomeReady(onStarted); },
+        (s) => { this.suspended = false; this.state = this.afterInit(s); this.becomeReady(onStarted); },
         (err) => { this.suspended = false; this.startFailed(err, onStarted); },
       );
     } else {
-      this.state = r;
+      this.state = this.afterInit(r);
       this.becomeReady(onStarted);
     }
   }
+
+  private afterInitHook: ((s: unknown) => unknown) | undefined;
+
+  private afterInit(s: unknown): unknown {
+    const h = this.afterInitHook;
+    if (h === undefined) return s;
+    this.afterInitHook = undefined;
+    return h(s);
+  }
+
+
 
   private becomeReady(onStarted?: (err?: unknown) => void): void {
     if (this.status === Status.Starting) this.status = Status.Ready;

@@ -107,6 +107,17 @@ export class CellContext implements ActorContext<unknown> {
     this.cell.node.emitEvent({ worker: this.cell.node.id, ...event });
   }
 
+  persist(event: unknown): Promise<void> {
+    const cell = this.cell;
+    const apply = cell.behaviour.applyEvent;
+    if (cell.persistence === undefined || apply === undefined) {
+      return Promise.reject(new InvalidOptionError(`actor '${cell.id}' cannot persist events: it needs { persistent: true } and a behaviour with applyEvent`, { actor: cell.id, option: 'persistent' }));
+    }
+    const next = apply(cell.state, event);
+    if (next !== undefined) cell.state = next;
+    return cell.persistence.persistEvent(event).then(() => undefined);
+  }
+
   lookup<T = unknown>(id: string): Promise<ActorRef<T> | undefined> {
     return this.cell.node.lookup(id) as Promise<ActorRef<T> | undefined>;
   }

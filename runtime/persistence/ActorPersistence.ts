@@ -36,6 +36,12 @@ export class ActorPersistence {
   private lastSnapshotAt = Date.now();
   /** State from the snapshot found at spawn, applied instead of `init`. */
   restored: { state: unknown } | undefined;
+  /** Event sourcing: the last journal seq the state includes. */
+  private eventSeq = 0;
+  /** Event-sourced actors (behaviour has applyEvent): commands leave the log once handled. */
+  eventSourced = false;
+  /** The journal has been applied to this incarnation's state. */
+  replayed = false;
 
   constructor(readonly store: Store, readonly actorId: string, readonly behaviour: string, spec: PersistenceSpec) {
     this.mailbox = spec.mailbox ?? true;
@@ -56,6 +62,7 @@ export class ActorPersistence {
     if (snap !== undefined && snap.behaviour === this.behaviour) {
       this.restored = { state: snap.state };
       this.lastProcessed = this.lastAcked = snap.seq;
+      this.eventSeq = typeof snap.meta?.eventSeq === 'number' ? snap.meta.eventSeq : 0;
     }
     if (!this.mailbox) return [];
     const out: { message: Durable; sender: ActorRef | undefined }[] = [];
@@ -81,9 +88,37 @@ export class ActorPersistence {
     return { entry: new Durable(seq, message), committed };
   }
 
+  /**
+   * Event sourcing: rebuild the state from the snapshot's state (or `init`'s) and the journaled
+   * events after it, in order.
+   */
+  replayEvents(state: unknown, apply: (state: unknown, event: unknown) => unknown): unknown {
+    for (const e of this.store.journal.read(this.actorId, this.eventSeq + 1)) {
+      const next = apply(state, e.event);
+      if (next !== undefined) state = next;
+      this.eventSeq = e.seq;
+    }
+    return state;
+  }
+
+  /** Journal an event; resolves once committed. */
+  persistEvent(event: unknown): Promise<number> {
+    return this.store.journal.append(this.actorId, event).then((seq) => {
+      if (seq > this.eventSeq) this.eventSeq = seq;
+      return seq;
+    });
+  }
+
   /** A logged message was handled (or failed for good). */
   processed(seq: number, state: unknown): void {
     this.lastProcessed = seq;
+    if (this.eventSourced) {
+      // The events it produced are the truth; replaying the command would produce them twice.
+      this.ackUpTo(seq);
+      this.sinceSnapshot++;
+      if (this.every > 0 && this.sinceSnapshot >= this.every) void this.snapshot(state);
+      return;
+    }
     if (!this.snapshots) {
       this.ackUpTo(seq);
       return;
@@ -99,7 +134,7 @@ export class ActorPersistence {
     const seq = this.lastProcessed;
     this.sinceSnapshot = 0;
     this.lastSnapshotAt = Date.now();
-    const saved = this.store.snapshots.save(this.actorId, { state, seq, behaviour: this.behaviour });
+    const saved = this.store.snapshots.save(this.actorId, { state, seq, behaviour: this.behaviour, meta: { eventSeq: this.eventSeq } });
     return saved.then(() => this.ackUpTo(seq));
   }
 
