@@ -16,3 +16,4 @@ export * from './runtime/errors.js';
 export { createLogger } from './runtime/logger.js';
 export { defineSupervisor, SupervisorEscalation, type SupervisorDefinition, type SupervisorMessage } from './supervisor/Supervisor.js';
 export type { ChildSpecInput as ChildSpec } from './supervisor/ChildSpec.js';
+export * from './orchestration/index.js';

@@ -14,6 +14,7 @@
  * State is plain data (definition, memory, counters) so that persistent agents snapshot it; the
  * model, handler and clients are rebuilt per thread on first use.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { defineActor } from '../actors/defineActor.js';
 import type { ActorContext } from '../actors/ActorContext.js';
@@ -27,13 +28,16 @@ import { STREAM_TOPIC_KEY, type StreamFrame } from './AgentStream.js';
 import { AgentError, type AgentErrorCode } from './errors.js';
 import { beginRequest, endRequest, requestKey } from './InFlightRequests.js';
 import { LocalModel } from './LocalModel.js';
-import { createMessage, replyTo, type AgentMessage, type MessageType, type PlainData } from './Message.js';
+import { createMessage, type AgentMessage, type MessageType, type PlainData } from './Message.js';
 import { OpenAICompatibleModel } from './OpenAICompatibleModel.js';
 import { isPlainData } from './parseOptions.js';
 
 export interface AgentActorArgs {
   definition: AgentDefinition;
-  /** Id of the actor that receives a copy of every reply (the orchestrator's inbox). */
+  /**
+   * Prefix of the orchestrator's per-worker inboxes: a copy of every reply goes to
+   * `<inbox>.<worker>`, on the agent's own thread, before the reply itself.
+   */
   inbox?: string;
   /** Topic of the cancellation relays, used to cancel the agents this one asks in turn. */
   cancelTopic?: string;
@@ -113,7 +117,10 @@ interface AgentRuntime {
   handler: Promise<AgentHandler> | undefined;
   remote: A2AAgentClient | undefined;
   tools: Map<string, ToolDefinition>;
+  /** The handler once loaded: calling it needs no await. */
+  handlerFn: AgentHandler | undefined;
   inbox: Promise<ActorRef | undefined> | undefined;
+  inboxRef: ActorRef | undefined;
   refs: Map<string, ActorRef>;
 }
 
@@ -176,11 +183,18 @@ function runtimeOf(state: AgentState): AgentRuntime {
     handler: def.handler ? loadExport<AgentHandler>(def.handler, def.id, 'handler') : undefined,
     remote: def.remote ? new A2AAgentClient(def.id, def.remote.card, def.remote.timeoutMs) : undefined,
     tools: new Map((def.tools ?? []).map((t) => [t.name, t])),
+    handlerFn: undefined,
     inbox: undefined,
+    inboxRef: undefined,
     refs: new Map(),
   };
   // A failed load is reported per request; do not leave an unhandled rejection behind.
-  runtime.handler?.catch(() => undefined);
+  runtime.handler?.then(
+    (fn) => {
+      runtime.handlerFn = fn;
+    },
+    () => undefined,
+  );
   runtimes.set(state.id, runtime);
   return runtime;
 }
@@ -280,7 +294,7 @@ export const Agent = defineActor<AgentState, AgentMessage | AgentControlMessage,
     if (args.cancelTopic !== undefined) state.cancelTopic = args.cancelTopic;
     return state;
   },
-  async receive(state, message, ctx) {
+  receive(state, message, ctx) {
     if (isControl(message)) {
       switch (message.type) {
         case 'agent.describe':
@@ -307,19 +321,37 @@ export const Agent = defineActor<AgentState, AgentMessage | AgentControlMessage,
       remember(state, [{ role: 'user', content: message.type === 'broadcast' ? `[broadcast from ${from}] ${text}` : `[${message.type} from ${from}] ${text}` }]);
       return;
     }
-    await handleRequest(state, message, ctx as ActorContext<unknown>);
+    return handleRequest(state, message, ctx as ActorContext<unknown>);
   },
   postStop(state) {
     runtimes.delete(state.id);
   },
 });
 
-async function handleRequest(state: AgentState, message: AgentMessage, ctx: ActorContext<unknown>): Promise<void> {
+/** Where a request's chunks go, and how many went. */
+interface StreamState {
+  topic: string | undefined;
+  seq: number;
+  /** The reply was produced as chunks (an async iterable), already published. */
+  streamed: boolean;
+}
+
+type Outcome = { value: unknown } | { error: unknown };
+
+/**
+ * Handles one request. When the answer is at hand synchronously (a handler that returns a plain
+ * value), the request completes within the actor's turn, so that replies to a burst of requests
+ * leave the thread together; anything asynchronous (a model, a remote call, a promise, a stream)
+ * takes the asynchronous path, during which the actor handles nothing else.
+ */
+function handleRequest(state: AgentState, message: AgentMessage, ctx: ActorContext<unknown>): void | Promise<void> {
   const key = requestKey(state.id, message.id);
   const controller = beginRequest(key);
-  const topic = typeof message.metadata?.[STREAM_TOPIC_KEY] === 'string' ? (message.metadata[STREAM_TOPIC_KEY] as string) : undefined;
-  let seq = 0;
-  let reply: AgentMessage;
+  const runtime = runtimeOf(state);
+  const inbox = inboxOf(state, runtime, ctx);
+  const topic = message.metadata?.[STREAM_TOPIC_KEY];
+  const stream: StreamState = { topic: typeof topic === 'string' ? topic : undefined, seq: 0, streamed: false };
+  let produced: unknown;
   try {
     if (controller === undefined) {
       throw new AgentError('ERR_AGENT_CANCELLED', `Agent ${state.id}: request ${message.id} was cancelled before it started`, {
@@ -327,28 +359,63 @@ async function handleRequest(state: AgentState, message: AgentMessage, ctx: Acto
         messageId: message.id,
       });
     }
-    const signal = controller.signal;
-    const runtime = runtimeOf(state);
-    const produced = await respond(runtime, state, message, ctx, signal, topic !== undefined);
-    let content: PlainData;
-    if (isAsyncIterable(produced)) {
-      let text = '';
-      for await (const piece of produced) {
-        signal.throwIfAborted();
-        const chunk = typeof piece === 'string' ? piece : String(piece);
-        text += chunk;
-        if (topic !== undefined) ctx.publish(topic, { seq: seq++, chunk } satisfies StreamFrame);
-      }
-      content = text;
-    } else {
-      content = toContent(produced, state.id);
-      if (topic !== undefined && content !== null && content !== '') {
-        ctx.publish(topic, { seq: seq++, chunk: typeof content === 'string' ? content : JSON.stringify(content) } satisfies StreamFrame);
-      }
+    produced = respond(runtime, state, message, ctx, controller.signal, stream.topic !== undefined);
+  } catch (error) {
+    if (isThenable(inbox)) return inbox.then((ref) => settle(state, message, ctx, key, controller, stream, ref, { error }));
+    settle(state, message, ctx, key, controller, stream, inbox, { error });
+    return;
+  }
+  if (!isThenable(produced) && !isAsyncIterable(produced) && !isThenable(inbox)) {
+    settle(state, message, ctx, key, controller, stream, inbox, { value: produced });
+    return;
+  }
+  return (async () => {
+    let outcome: Outcome;
+    try {
+      outcome = { value: await collect(produced, stream, ctx, controller!.signal) };
+    } catch (error) {
+      outcome = { error };
+    }
+    settle(state, message, ctx, key, controller, stream, await inbox, outcome);
+  })();
+}
+
+/** Awaits a promised answer; drains an async iterable, publishing each chunk, into its joined text. */
+async function collect(produced: unknown, stream: StreamState, ctx: ActorContext<unknown>, signal: AbortSignal): Promise<unknown> {
+  const value = isThenable(produced) ? await produced : produced;
+  if (!isAsyncIterable(value)) return value;
+  stream.streamed = true;
+  let text = '';
+  for await (const piece of value) {
+    signal.throwIfAborted();
+    const chunk = typeof piece === 'string' ? piece : String(piece);
+    text += chunk;
+    if (stream.topic !== undefined) ctx.publish(stream.topic, { seq: stream.seq++, chunk } satisfies StreamFrame);
+  }
+  return text;
+}
+
+/** Builds the reply (response or error), updates the state, and sends the reply: copy to the inbox first. */
+function settle(
+  state: AgentState,
+  message: AgentMessage,
+  ctx: ActorContext<unknown>,
+  key: string,
+  controller: AbortController | undefined,
+  stream: StreamState,
+  inbox: ActorRef | undefined,
+  outcome: Outcome,
+): void {
+  let reply: AgentMessage;
+  try {
+    if ('error' in outcome) throw outcome.error;
+    const content = toContent(outcome.value, state.id);
+    if (stream.topic !== undefined && !stream.streamed && content !== null && content !== '') {
+      ctx.publish(stream.topic, { seq: stream.seq++, chunk: typeof content === 'string' ? content : JSON.stringify(content) } satisfies StreamFrame);
     }
     // Work that finished after its cancellation is still cancelled: the caller has moved on.
-    signal.throwIfAborted();
-    reply = replyTo(message, { sender: state.id, content });
+    controller!.signal.throwIfAborted();
+    reply = replyMessage(message, state.id, 'response', content);
     state.handled++;
     remember(state, [
       { role: 'user', content: promptOf(message.content) },
@@ -358,35 +425,59 @@ async function handleRequest(state: AgentState, message: AgentMessage, ctx: Acto
     state.failed++;
     const content = errorContent(err, state.id, controller?.signal);
     ctx.log.debug({ agent: state.id, code: content.code, err }, 'agent request failed');
-    reply = replyTo(message, { sender: state.id, type: 'error', content });
+    reply = replyMessage(message, state.id, 'error', content);
   } finally {
     endRequest(key);
   }
-  if (topic !== undefined) ctx.publish(topic, { seq, done: true } satisfies StreamFrame);
+  if (stream.topic !== undefined) ctx.publish(stream.topic, { seq: stream.seq, done: true } satisfies StreamFrame);
+  // The copy is delivered (and recorded) on this thread before the reply leaves, so the history
+  // order follows cause and effect: a reply is never recorded after the caller's next request.
+  if (inbox !== undefined) ctx.tell(inbox, reply);
   ctx.reply(reply);
-  await copyToInbox(state, reply, ctx);
 }
 
-async function copyToInbox(state: AgentState, reply: AgentMessage, ctx: ActorContext<unknown>): Promise<void> {
-  if (state.inbox === undefined) return;
-  const runtime = runtimeOf(state);
-  runtime.inbox ??= ctx.lookup(state.inbox).catch(() => undefined);
-  const inbox = await runtime.inbox;
-  if (inbox === undefined) {
-    runtime.inbox = undefined;
-    return;
+/**
+ * The reply to a request, addressed back to its sender on its thread, session and tenant. Built
+ * directly rather than through `replyTo`: the request was validated by whoever sent it and the
+ * content has just been checked to be plain data, so a schema pass would only cost time.
+ */
+function replyMessage(request: AgentMessage, sender: string, type: 'response' | 'error', content: PlainData): AgentMessage {
+  const reply: AgentMessage = { id: randomUUID(), type, sender, recipient: request.sender, content, timestamp: Date.now(), metadata: { inReplyTo: request.id } };
+  if (request.threadId !== undefined) reply.threadId = request.threadId;
+  if (request.sessionId !== undefined) reply.sessionId = request.sessionId;
+  if (request.tenantId !== undefined) reply.tenantId = request.tenantId;
+  return reply;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** The inbox of this agent's worker: the ref once known, the lookup while it runs (once per thread). */
+function inboxOf(state: AgentState, runtime: AgentRuntime, ctx: ActorContext<unknown>): ActorRef | undefined | Promise<ActorRef | undefined> {
+  if (state.inbox === undefined) return undefined;
+  if (runtime.inboxRef !== undefined) return runtime.inboxRef;
+  if (runtime.inbox === undefined) {
+    const lookup = ctx.lookup(`${state.inbox}.${ctx.worker}`).catch(() => undefined);
+    runtime.inbox = lookup;
+    void lookup.then((ref) => {
+      if (ref !== undefined) runtime.inboxRef = ref;
+      // Not found (yet): look again next time.
+      else if (runtime.inbox === lookup) runtime.inbox = undefined;
+    });
   }
-  ctx.tell(inbox, reply);
+  return runtime.inbox;
 }
 
-async function respond(
+/** The answer: a value, a promise of one, or an async iterable of chunks. */
+function respond(
   runtime: AgentRuntime,
   state: AgentState,
   message: AgentMessage,
   ctx: ActorContext<unknown>,
   signal: AbortSignal,
   streaming: boolean,
-): Promise<unknown> {
+): unknown {
   const def = state.definition;
   if (runtime.remote !== undefined) {
     const text = promptOf(message.content);
@@ -396,8 +487,9 @@ async function respond(
     return relay((push) => runtime.remote!.send(text, { ...options, onChunk: push }));
   }
   if (runtime.handler !== undefined) {
-    const handler = await runtime.handler;
-    return handler(message, handlerContext(runtime, state, message, ctx, signal));
+    const loaded = runtime.handlerFn;
+    if (loaded !== undefined) return loaded(message, handlerContext(runtime, state, message, ctx, signal));
+    return runtime.handler.then((handler) => handler(message, handlerContext(runtime, state, message, ctx, signal)));
   }
   if (message.type === 'handoff') return { accepted: true };
   if (message.type === 'status' || message.type === 'handoff-return') return describe(state, ctx.worker) as unknown as PlainData;
@@ -411,7 +503,7 @@ async function respond(
     signal,
   };
   if (streaming) return model.stream(request);
-  return (await model.complete(request)).content;
+  return model.complete(request).then((r) => r.content);
 }
 
 /** Turns a callback producer into an async iterable of its pushes, ending when it settles. */

@@ -122,14 +122,10 @@ export class AgentClient {
       });
     response.then(
       () => {
-        // The end marker is published before the reply and travels the same way, so it is normally
-        // here already; if not, give it a moment, then stop waiting: the reply is authoritative.
-        const finish = (): void => {
-          queue.end();
-          unsubscribe();
-        };
-        if (queue.ended) unsubscribe();
-        else setTimeout(finish, 50).unref();
+        queue.end();
+        // Frames travel ahead of the reply, so normally all are here; if not, listen a little longer.
+        if (queue.complete) unsubscribe();
+        else setTimeout(unsubscribe, 1000).unref();
       },
       (err: unknown) => {
         queue.fail(err);

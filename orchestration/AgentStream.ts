@@ -21,12 +21,12 @@ export interface AgentStream extends AsyncIterable<string> {
 }
 
 /**
- * Collects frames (in any arrival order) and hands chunks out in sequence. `end` finishes the
- * stream once every chunk up to the end marker has been handed out; `fail` finishes it with an
- * error after the chunks already received.
+ * Collects frames (in any arrival order) and hands chunks out in sequence. The stream finishes
+ * when the reply has come (`end`, or `fail` with the agent's error) and every chunk before the end
+ * marker has been handed out; chunks come before the reply, so the reply decides how it ends.
  */
 export class ChunkQueue implements AsyncIterable<string> {
-  private readonly pending = new Map<number, StreamFrame>();
+  private readonly pending = new Map<number, string>();
   private next = 0;
   private finished = false;
   private error: unknown;
@@ -36,16 +36,17 @@ export class ChunkQueue implements AsyncIterable<string> {
   push(frame: StreamFrame): void {
     if (typeof frame !== 'object' || frame === null || typeof frame.seq !== 'number') return;
     if ('done' in frame) this.endSeq = frame.seq;
-    else this.pending.set(frame.seq, frame);
+    else if (frame.seq >= this.next) this.pending.set(frame.seq, frame.chunk);
     this.wake();
   }
 
-  /** Ends the stream when the end marker has not come (e.g. the reply arrived first): after what has arrived. */
+  /** The reply came: finish after the chunks announced by the end marker (all of those received when there is none). */
   end(): void {
     this.finished = true;
     this.wake();
   }
 
+  /** The reply was an error (or the request failed): finish with it after the chunks received before it. */
   fail(error: unknown): void {
     if (this.finished) return;
     this.error = error;
@@ -53,8 +54,9 @@ export class ChunkQueue implements AsyncIterable<string> {
     this.wake();
   }
 
-  get ended(): boolean {
-    return this.endSeq !== undefined && this.next >= this.endSeq;
+  /** Every chunk up to the end marker has arrived (handed out or waiting). */
+  get complete(): boolean {
+    return this.endSeq !== undefined && this.next + this.pending.size >= this.endSeq;
   }
 
   private wake(): void {
@@ -65,24 +67,18 @@ export class ChunkQueue implements AsyncIterable<string> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<string> {
     for (;;) {
-      const frame = this.pending.get(this.next);
-      if (frame !== undefined && !('done' in frame)) {
+      const chunk = this.pending.get(this.next);
+      if (chunk !== undefined) {
         this.pending.delete(this.next);
         this.next++;
-        yield frame.chunk;
+        yield chunk;
         continue;
       }
-      if (this.endSeq !== undefined && this.next >= this.endSeq) {
-        if (this.error !== undefined) throw this.error;
-        return;
-      }
-      if (this.finished) {
-        // Whatever arrived, in order, even with gaps: the reply is authoritative about completion.
-        const rest = [...this.pending.keys()].sort((a, b) => a - b);
-        for (const seq of rest) {
-          const f = this.pending.get(seq)!;
-          this.pending.delete(seq);
-          if (!('done' in f)) yield f.chunk;
+      if (this.finished && (this.error !== undefined || this.endSeq === undefined || this.next >= this.endSeq)) {
+        if (this.error === undefined) {
+          // No end marker (it cannot normally be missing): hand out whatever arrived, in order.
+          for (const seq of [...this.pending.keys()].sort((a, b) => a - b)) yield this.pending.get(seq)!;
+          this.pending.clear();
         }
         if (this.error !== undefined) throw this.error;
         return;

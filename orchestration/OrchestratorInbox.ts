@@ -1,8 +1,9 @@
 /**
- * The orchestrator's own mailbox. Agents send it a copy of every reply (responses and errors)
- * addressed to users or to the orchestrator: delivering them to an actor is what routes them
- * through the system like any other message and records them in the LMDB history (sender: the
- * agent, type: `response` or `error`, with the thread, session and tenant of the request).
+ * The orchestrator's mailbox, one per worker. Agents send the inbox of their own worker a copy of
+ * every reply (responses and errors): delivering it to an actor is what routes it through the
+ * system like any other message and records it in the LMDB history (sender: the agent, type:
+ * `response` or `error`, with the thread, session and tenant of the request). Being on the
+ * agent's thread, the copy is recorded at once, before the reply reaches the caller.
  */
 import { defineActor } from '../actors/defineActor.js';
 

@@ -13,6 +13,7 @@ const OPTIONAL: readonly { readonly module: string; readonly exportName: string 
   { module: './savina.js', exportName: 'savinaSuite' },
   { module: './pool.js', exportName: 'poolSuite' },
   { module: './recovery.js', exportName: 'recoverySuite' },
+  { module: './orchestration.js', exportName: 'orchestrationSuite' },
 ];
 
 function isSuite(x: unknown): x is BenchSuite {
