@@ -6,6 +6,7 @@ import type { SpawnOptions } from '../runtime/SpawnOptions.js';
 /** Lifecycle signals, delivered to `onSignal` rather than `receive` (they bypass the message schema). */
 export type Signal =
   | { type: 'terminated'; ref: ActorRef; reason: string }
+  | { type: 'linked-exit'; from: string; reason: string }
   | { type: 'child-failed'; ref: ActorRef; error: { name: string; message: string } };
 
 export interface AskOptions {
@@ -52,6 +53,13 @@ export interface ActorContext<M = unknown> {
   watch(target: ActorRef): Promise<void>;
   unwatch(target: ActorRef): Promise<void>;
   readonly timers: Timers<M>;
+  /**
+   * Link with `target` (OTP links, both ways): when either exits abnormally (crash, or stop with a
+   * reason other than 'normal'), the other exits too, or, if its behaviour has `onSignal`, receives
+   * a `linked-exit` signal instead (trapping exits). Resolves once the link is in force.
+   */
+  link(target: ActorRef): Promise<void>;
+  unlink(target: ActorRef): Promise<void>;
   /** Set the current message aside; `unstashAll` puts stashed messages back in front, in order. */
   stash(): void;
   unstashAll(): void;

@@ -47,6 +47,8 @@ export class ActorCell {
   private ctxCache: CellContext | undefined;
   private refCache: ActorRef | undefined;
   watchers: ActorRef[] | undefined;
+  /** Linked actors (OTP links): an abnormal exit crosses to them. */
+  links: Map<string, ActorRef> | undefined;
   children: Map<string, ActorRef> | undefined;
   stashed: unknown[] | undefined;
   topics: string[] | undefined;
@@ -353,6 +355,8 @@ export class ActorCell {
     if (reply !== undefined && reply !== SIGNAL) this.node.replyError(reply, error);
     this.node.log.warn({ err, actor: this.id, messageType: type, worker: this.node.id, sender: sender?.id }, 'actor handler failed');
     this.node.deadLetter(this.id, message, 'handler-failed', sender, undefined);
+    // A crash is an exit: linked actors hear of it whatever the supervisor then does.
+    this.node.propagateExit(this, `crashed: ${(err as Error)?.message ?? String(err)}`);
     if (this.node.supervise(this, err, type)) return;
     this.restartInPlace(err, type);
   }

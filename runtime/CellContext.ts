@@ -72,6 +72,9 @@ export class CellContext implements ActorContext<unknown> {
   watch(target: ActorRef): Promise<void> { return this.cell.node.watch(target, this.cell.ref); }
   unwatch(target: ActorRef): Promise<void> { return this.cell.node.unwatch(target, this.cell.ref); }
 
+  link(target: ActorRef): Promise<void> { return this.cell.node.link(this.cell, target); }
+  unlink(target: ActorRef): Promise<void> { return this.cell.node.unlink(this.cell, target); }
+
   stash(): void {
     (this.cell.stashed ??= []).push(this.message, this.sender, this.replyTo);
     this.replyTo = undefined; // the reply belongs to the stashed copy now

@@ -699,6 +699,24 @@ export class LocalNode implements RefHost {
         this.stopCell(cell, (msg.reason as string) ?? 'normal', () => this.answerControl(origin, corr, true));
         return;
       }
+      case 'link': {
+        const cell = this.cells.get(msg.id as string);
+        const other = msg.other as ActorRef;
+        if (cell === undefined || cell.status > Status.Ready) this.exitSignal(other, msg.id as string, 'noproc');
+        else (cell.links ??= new Map()).set(other.id, other);
+        this.answerControl(origin, corr, true);
+        return;
+      }
+      case 'unlink': {
+        this.cells.get(msg.id as string)?.links?.delete(msg.other as string);
+        this.answerControl(origin, corr, true);
+        return;
+      }
+      case 'exit': {
+        const cell = this.cells.get(msg.id as string);
+        if (cell !== undefined) this.linkedExit(cell, msg.from as string, msg.reason as string);
+        return;
+      }
       case 'watch': {
         const watcher = msg.watcher as ActorRef;
         const cell = this.cells.get(msg.id as string);
@@ -936,6 +954,7 @@ export class LocalNode implements RefHost {
         else void this.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id }).catch(() => undefined);
       }
       this.notifyRegistry({ t: 'unregistered', id: cell.id, reason });
+      this.propagateExit(cell, reason);
       if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
         this.emitEvent({ type: 'stopped', actor: cell.id, worker: this.id, reason });
       }
@@ -990,6 +1009,60 @@ export class LocalNode implements RefHost {
       if (w.watchers.length === 0) this.remoteWatches.delete(target.id);
     }
     return this.control(target.node, { t: 'unwatch', id: target.id, watcher: watcher.id }, true).then(() => undefined, () => undefined);
+  }
+
+  /**
+   * Links, as in OTP: both ends learn when the other exits abnormally (a crash, or a stop for any
+   * reason but 'normal'/'system-stopped'), and by default exit too. An actor whose behaviour has
+   * `onSignal` traps exits instead: it gets a `linked-exit` signal and carries on.
+   */
+  link(a: ActorCell, b: ActorRef): Promise<void> {
+    (a.links ??= new Map()).set(b.id, b);
+    if (b.node === this.id) {
+      const other = this.cells.get(b.id);
+      if (other === undefined || other.status > Status.Ready) { this.linkedExit(a, b.id, 'noproc'); return Promise.resolve(); }
+      (other.links ??= new Map()).set(a.id, a.ref);
+      return Promise.resolve();
+    }
+    return this.control(b.node, { t: 'link', id: b.id, other: a.ref }, true).then(() => undefined, () => undefined);
+  }
+
+  unlink(a: ActorCell, b: ActorRef): Promise<void> {
+    a.links?.delete(b.id);
+    if (b.node === this.id) { this.cells.get(b.id)?.links?.delete(a.id); return Promise.resolve(); }
+    return this.control(b.node, { t: 'unlink', id: b.id, other: a.id }, true).then(() => undefined, () => undefined);
+  }
+
+  /** Tell every linked actor that `cell` exited with `reason` (abnormal exits only). */
+  propagateExit(cell: ActorCell, reason: string): void {
+    const links = cell.links;
+    if (links === undefined || reason === 'normal' || reason === 'system-stopped') return;
+    cell.links = undefined;
+    for (const other of links.values()) this.exitSignal(other, cell.id, reason);
+  }
+
+  private exitSignal(to: ActorRef, from: string, reason: string): void {
+    if (to.node === this.id) {
+      const cell = this.cells.get(to.id);
+      if (cell !== undefined) this.linkedExit(cell, from, reason);
+    } else {
+      void this.control(to.node, { t: 'exit', id: to.id, from, reason }).catch(() => undefined);
+    }
+  }
+
+  private linkedExit(cell: ActorCell, from: string, reason: string): void {
+    cell.links?.delete(from);
+    if (cell.status > Status.Ready) return;
+    if (cell.behaviour.onSignal !== undefined) {
+      this.deliverLocal(cell, { type: 'linked-exit', from, reason }, undefined, SIGNAL);
+      return;
+    }
+    // Not trapping exits: the failure crosses the link. A supervised actor fails (its supervisor
+    // decides); any other actor stops with the reason.
+    const err = new Error(`linked actor '${from}' exited: ${reason}`);
+    err.name = 'LinkedExit';
+    if (cell.supervised && this.supervise(cell, err, 'linked-exit')) return;
+    this.stopCell(cell, `linked:${from}:${reason}`);
   }
 
   sendSignal(to: ActorRef, signal: Signal): void {

@@ -84,6 +84,7 @@ export function defineSupervisor<A = void>(def: SupervisorDefinition<A>): Behavi
       }
     },
     onSignal: async (state, signal: Signal, ctx) => {
+      if (signal.type === 'linked-exit') return; // supervisors trap exits, as in OTP
       const id = childIdOf(ctx, signal.ref.id);
       if (!state.plan.child(id)) return;
       if (signal.type === 'child-failed') {
