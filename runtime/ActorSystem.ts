@@ -391,6 +391,9 @@ export class ActorSystem {
   private place(id: string, placement: SpawnOptions['placement']): number {
     const p = placement ?? this.options.placement;
     const n = this.options.workers;
+    if (p === 'local') {
+      throw new InvalidOptionError(`placement 'local' means "the spawning actor's worker" and only applies to ctx.spawn; use 'hash', 'least-loaded' or { worker } here`, { option: 'placement' });
+    }
     if (typeof p === 'object') {
       if (p.worker > n) throw new InvalidOptionError(`placement worker ${p.worker} does not exist (workers: 1..${n})`, { option: 'placement.worker' });
       return p.worker;
