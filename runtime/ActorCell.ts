@@ -57,6 +57,10 @@ export class ActorCell {
   persistence: ActorPersistence | undefined;
   /** Seq of the durable message being handled (0: none). */
   private currentSeq = 0;
+  /** Bumped on every pause and restart: a continuation of an older incarnation is dropped. */
+  incarnation = 0;
+  /** Taken down by its supervisor (postStop already ran, or was skipped after a crash). */
+  paused = false;
   /** Started by a supervisor: failures go to the parent instead of the default restart. */
   supervised = false;
   /** Pool actors take task inputs only, never broadcasts. */
@@ -126,9 +130,10 @@ export class ActorCell {
     }
     if (isThenable(r)) {
       this.suspended = true;
+      const inc = this.incarnation;
       r.then(
-        (s) => { this.suspended = false; this.state = this.afterInit(s); this.becomeReady(onStarted); },
-        (err) => { this.suspended = false; this.startFailed(err, onStarted); },
+        (s) => { if (inc !== this.incarnation) return; this.suspended = false; this.state = this.afterInit(s); this.becomeReady(onStarted); },
+        (err) => { if (inc !== this.incarnation) return; this.suspended = false; this.startFailed(err, onStarted); },
       );
     } else {
       this.state = this.afterInit(r);
@@ -307,8 +312,11 @@ export class ActorCell {
 
   private await(p: PromiseLike<unknown>, m: unknown, reply: unknown, sender: ActorRef | undefined): void {
     this.suspended = true;
+    const inc = this.incarnation;
     p.then(
       (next) => {
+        // Restarted meanwhile: this result belongs to a state that no longer exists.
+        if (inc !== this.incarnation) return;
         this.suspended = false;
         if (next !== undefined) this.state = next;
         this.handled++;
@@ -316,6 +324,7 @@ export class ActorCell {
         this.afterTurn();
       },
       (err) => {
+        if (inc !== this.incarnation) return;
         this.suspended = false;
         this.fail(err, m, reply, sender);
         if (this.currentSeq !== 0) this.durableDone();
@@ -375,6 +384,12 @@ export class ActorCell {
     this.restarts++;
     this.node.emitEvent({ type: 'restart', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
     if (this.ctx.hasTimers) this.ctx.timers.cancelAll();
+    // A new incarnation: the old one's children go with it (as an OTP process's linked children do).
+    this.incarnation++;
+    this.suspended = false;
+    const children = this.children ? [...this.children.values()].reverse() : [];
+    this.children = undefined;
+    for (const child of children) this.node.stopRef(child, 'parent-stopped');
     this.status = Status.Starting;
     this.start();
   }

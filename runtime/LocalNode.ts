@@ -945,11 +945,11 @@ export class LocalNode implements RefHost {
       const ref = cell.ref;
       for (const w of cell.watchers ?? []) {
         // A parent that stops its own children is not told about each of them.
-        if (reason === 'parent-stopped' && w.id === cell.parent?.id) continue;
+        if ((reason === 'parent-stopped' || reason === 'parent-died') && w.id === cell.parent?.id) continue;
         this.sendSignal(w, { type: 'terminated', ref, reason });
       }
       cell.watchers = undefined;
-      if (cell.parent !== undefined) {
+      if (cell.parent !== undefined && reason !== 'parent-died') {
         if (cell.parent.node === this.id) this.cells.get(cell.parent.id)?.children?.delete(cell.id);
         else void this.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id }).catch(() => undefined);
       }
@@ -970,7 +970,8 @@ export class LocalNode implements RefHost {
       }
     };
     const post = cell.behaviour.postStop;
-    if (post === undefined || cell.state === undefined && reason === 'behaviour-load-failed') { finishAfterSnapshot(); return; }
+    // A paused cell already ran postStop (or crashed, and a crashed actor gets none).
+    if (post === undefined || cell.paused || cell.state === undefined && reason === 'behaviour-load-failed') { finishAfterSnapshot(); return; }
     let r: unknown;
     try {
       r = post(cell.state, cell.ctx);
@@ -1101,6 +1102,9 @@ export class LocalNode implements RefHost {
     if (cell.status !== Status.Ready && cell.status !== Status.Starting) { done(); return; }
     const wasReady = cell.status === Status.Ready;
     cell.status = Status.Starting;
+    cell.incarnation++;
+    cell.suspended = false;
+    cell.paused = true;
     const children = cell.children ? [...cell.children.values()].reverse() : [];
     cell.children = undefined;
     for (const child of children) this.stopRef(child, 'parent-stopped');
@@ -1116,6 +1120,7 @@ export class LocalNode implements RefHost {
   /** Start a paused cell again: fresh state from \`init\`, mailbox as it was. */
   resumeCell(cell: ActorCell, done: (err?: unknown) => void): void {
     if (cell.status !== Status.Starting) { done(); return; }
+    cell.paused = false;
     cell.restarts++;
     cell.start(done);
   }
@@ -1272,11 +1277,15 @@ export class LocalNode implements RefHost {
       for (const watcher of w.watchers) this.sendSignal(watcher, { type: 'terminated', ref: w.target, reason: 'worker-died' });
     }
     // Parents forget children that died with the worker; those they watch (supervisors watch all
-    // theirs) got a `terminated` signal above and decide what to do.
+    // theirs) got a `terminated` signal above and decide what to do. Children whose parent died
+    // there go with it, as an OTP process's children do when their supervisor dies.
+    const orphans: ActorCell[] = [];
     for (const cell of this.cells.values()) {
+      if (cell.parent !== undefined && cell.parent.node === node) orphans.push(cell);
       if (cell.children === undefined) continue;
       for (const [id, child] of cell.children) if (child.node === node) cell.children.delete(id);
     }
+    for (const cell of orphans) this.stopCell(cell, 'parent-died');
   }
 
   /** The successor of a dead worker is up: swap in the new rings and release what was held. */

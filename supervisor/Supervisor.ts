@@ -147,6 +147,13 @@ async function performOne(state: SupervisorState, a: SupervisionAction, ctx: Act
           ctx.watch(r);
         }
       } catch (err) {
+        // A failed init stops the cell: the next start spawns a new incarnation. Its `terminated`
+        // signal is ours, not news for the plan.
+        const dead = state.live.get(a.id);
+        if (dead !== undefined) {
+          state.live.delete(a.id);
+          state.expected.add(a.id);
+        }
         return state.plan.childStartFailed(a.id, err);
       }
       return undefined;
@@ -168,8 +175,8 @@ async function performOne(state: SupervisorState, a: SupervisionAction, ctx: Act
     case 'auto-shutdown': {
       for (const [id, ref] of [...state.live].reverse()) {
         state.expected.add(id);
-        ctx.unwatch(ref);
-        ctx.stop(ref);
+        void ctx.unwatch(ref);
+        try { ctx.stop(ref); } catch { /* already gone */ }
       }
       state.live.clear();
       if (a.kind === 'auto-shutdown') { ctx.stop(); return undefined; }

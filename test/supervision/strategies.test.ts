@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorRef, ActorSystem, DeadLetter } from '../../index.js';
-import { Dynamic, Member, OneForAllRoomy, OneForOne, RestForOne, type MemberMsg } from '../fixtures/supervision/tree.js';
-import { eventsOf, journalOf, refOf, waitForEvents, withSystem } from './helpers.js';
+import { Dynamic, OneForAllRoomy, OneForOne, RestForOne, Retrying, type MemberMsg } from '../fixtures/supervision/tree.js';
+import { eventsOf, eventually, journalOf, refOf, sleep, waitForEvents, withSystem } from './helpers.js';
 
 /**
  * Strategies on a live system: a child that throws (or whose promise rejects) is paused, its
@@ -152,6 +152,42 @@ describe('restart strategies on a live tree', () => {
       expect(eventsOf(system, 'supervisor-restart').map((e) => e.restarted)).toEqual([['w2']]);
     });
   });
+
+  it('one-for-all: a sibling restarted while an async handler is in flight starts from fresh state (the old handler cannot write into it)', async () => {
+    await withSystem(async (system) => {
+      const { a, b } = await startTree(system, OneForAllRoomy);
+      send(a, 'inc', 'inc', 'inc', 'inc', 'inc');
+      expect(await a.ask('get')).toBe(5);
+      // a is inside an async handler (300 ms) that will return { n: 6 } when b fails.
+      a.tell('slow-inc');
+      await sleep(50);
+      b.tell('boom');
+      await waitForEvents(system, 'supervisor-restart', 1);
+      await sleep(400);
+      expect(await journal(a)).toEqual(['start:a', 'start:b', 'start:c', 'stop:c', 'stop:a', 'start:a', 'start:b', 'start:c']);
+      expect(await a.ask('get')).toBe(0);
+    });
+  });
+
+  it('a restart whose init fails is retried (OTP try_again): the child comes back, nothing escalates', async () => {
+    await withSystem(async (system) => {
+      const sup = await system.spawn(Retrying, { id: 'sup' });
+      const a = await refOf<MemberMsg>(system, 'sup/a');
+      const b = await refOf<MemberMsg>(system, 'sup/b');
+      // The restart after this failure runs init a second time, which throws; the third start works.
+      a.tell('boom');
+      await waitForEvents(system, 'supervisor-restart', 2);
+      const kids = await eventually(
+        async () => ((await sup.ask({ type: 'which-children' })) as { id: string; status: string }[]).map((k) => [k.id, k.status]),
+        (k) => k[0]?.[1] === 'running', 3000, 50);
+      expect(kids).toEqual([['a', 'running'], ['b', 'running']]);
+      const a2 = await refOf<MemberMsg>(system, 'sup/a');
+      expect(await a2.ask('get')).toBe(0);
+      expect(journalOf(await b.ask<string[]>('journal'), 'sup').filter((e) => e === 'start:a')).toEqual(['start:a', 'start:a', 'start:a']);
+      expect(eventsOf(system, 'supervisor-restart').map((e) => e.child)).toEqual(['a', 'a']);
+      expect(eventsOf(system, 'supervisor-escalate')).toEqual([]);
+      expect(system.running).toBe(true);
+    });
+  });
 });
 
-void Member;

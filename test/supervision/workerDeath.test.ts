@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkerDiedError, type ActorRef, type ActorSystem, type SystemEvent } from '../../index.js';
-import { Faulty, FaultySupervisor, Sleeper } from '../fixtures/supervision/faults.js';
+import { Asker, Faulty, FarSupervisor, FaultySupervisor, RemoteKinds, Sleeper, SplitAll } from '../fixtures/supervision/faults.js';
 import { OneForOne, type MemberMsg } from '../fixtures/supervision/tree.js';
 import { journalOf, refOf, rejection, withSystem } from './helpers.js';
 
@@ -79,8 +79,13 @@ async function killAndCheck(system: ActorSystem, fault: F, s: Scene): Promise<Sy
 describe('worker death', () => {
   it('process.exit in a handler: the worker is replaced, its actors re-hosted fresh, held messages delivered, pending asks reject', async () => {
     await withSystem(async (system) => {
-      const died = await killAndCheck(system, 'exit', await scene(system));
+      const s = await scene(system);
+      // An ask from an actor on worker 1, pending at the death, fails the same way.
+      const asker = await system.spawn(Asker, { id: 'asker', placement: { worker: 1 } });
+      const viaActor = asker.ask({ target: s.sleeper, message: 'slow' }, { timeoutMs: 30_000 });
+      const died = await killAndCheck(system, 'exit', s);
       expect((died.cause as { message: string }).message).toContain('code 3');
+      expect(await viaActor).toBe('WorkerDiedError');
     });
   });
 
@@ -165,6 +170,64 @@ describe('worker death', () => {
       // The successor is a fresh thread: its journal holds only the re-hosted supervisor's starts.
       expect(journalOf(await a2.ask<string[]>('journal'), 'sup')).toEqual(['start:a', 'start:b', 'start:c']);
       expect(await (await refOf<MemberMsg>(system, 'sup/c')).ask('get')).toBe(0);
+    });
+  });
+
+  it('a supervisor lost with its worker takes its children on other workers down with it; the re-hosted one starts them fresh', async () => {
+    await withSystem(async (system) => {
+      const sup = await system.spawn(FarSupervisor, { id: 'far', placement: { worker: 2 } });
+      const killer = await system.spawn(Faulty, { id: 'killer', placement: { worker: 2 } });
+      const x = await refOf<F>(system, 'far/x');
+      expect(await x.ask('worker')).toBe(1);
+      for (let i = 0; i < 5; i++) x.tell('inc');
+      expect(await x.ask('get')).toBe(105);
+
+      killer.tell('exit');
+      await system.events.waitFor(restartedOn(2), 10_000);
+      const kids = (await sup.ask({ type: 'which-children' })) as { id: string; status: string }[];
+      expect(kids.map((k) => [k.id, k.status])).toEqual([['x', 'running']]);
+      // OTP: children are linked to their supervisor and die with it; the re-hosted supervisor's
+      // child starts from its spec, it is not the orphan of the dead one.
+      const x2 = await refOf<F>(system, 'far/x');
+      expect(await x2.ask('get')).toBe(100);
+      expect(system.list().filter((a) => a.id === 'far/x')).toHaveLength(1);
+    });
+  });
+
+  it('children lost with a worker are restarted per their restart type: permanent and transient come back, temporary is dropped', async () => {
+    await withSystem(async (system) => {
+      const sup = await system.spawn(RemoteKinds, { id: 'rk', placement: { worker: 1 } });
+      const killer = await system.spawn(Faulty, { id: 'killer', placement: { worker: 2 } });
+      for (const id of ['p', 't', 'tmp']) (await refOf<F>(system, `rk/${id}`)).tell('inc');
+      expect(await (await refOf<F>(system, 'rk/tmp')).ask('get')).toBe(31);
+
+      killer.tell('exit');
+      await system.events.waitFor(restartedOn(2), 10_000);
+      await system.events.waitFor((e) => e.type === 'supervisor-child-removed' && e.child === 'tmp', 10_000);
+      await system.events.waitFor((e) => e.type === 'supervisor-restart' && e.child === 't', 10_000);
+      await system.events.waitFor((e) => e.type === 'supervisor-restart' && e.child === 'p', 10_000);
+      const kids = (await sup.ask({ type: 'which-children' })) as { id: string; status: string }[];
+      expect(kids.map((k) => [k.id, k.status])).toEqual([['p', 'running'], ['t', 'running']]);
+      expect(await (await refOf<F>(system, 'rk/p')).ask('get')).toBe(10);
+      expect(await (await refOf<F>(system, 'rk/t')).ask('get')).toBe(20);
+      expect(system.lookup('rk/tmp')).toBeUndefined();
+    });
+  });
+
+  it('one-for-all across workers: losing the child on worker 2 restarts its siblings on worker 1 too', async () => {
+    await withSystem(async (system) => {
+      const sup = await system.spawn(SplitAll, { id: 'sa', placement: { worker: 1 } });
+      const [a, b, c] = [await refOf<F>(system, 'sa/a'), await refOf<F>(system, 'sa/b'), await refOf<F>(system, 'sa/c')];
+      for (const r of [a, c]) { r.tell('inc'); r.tell('inc'); }
+      expect([await a.ask('get'), await c.ask('get')]).toEqual([3, 5]);
+
+      b.tell('exit');
+      const restart = await system.events.waitFor((e) => e.type === 'supervisor-restart' && e.actor === 'sa', 10_000);
+      expect(restart).toMatchObject({ child: 'b', restarted: ['a', 'b', 'c'] });
+      await system.events.waitFor(restartedOn(2), 10_000);
+      await sup.ask({ type: 'which-children' });
+      expect([await a.ask('get'), await (await refOf<F>(system, 'sa/b')).ask('get'), await c.ask('get')]).toEqual([1, 2, 3]);
+      expect(await (await refOf<F>(system, 'sa/b')).ask('worker')).toBe(2);
     });
   });
 
