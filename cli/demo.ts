@@ -8,15 +8,21 @@
  *   4. spawn the teams (leads fanning jobs out to CPU-bound analysts, a ledger on a topic)
  *   5. start the pool actor (Mandelbrot rows on piscina threads)
  *   6. run the workload, with a fault injected half way that the supervisor repairs
- *   7. summarize (and persist snapshots and the summary)
+ *   7. orchestrate agents on the same system and store: a research team (collector, analysts in
+ *      parallel on CPU-bound work, a director's synthesis), then a workflow over its findings
+ *   8. hand a thread off to a specialist, stream its reply through the stream router, complete it
+ *   9. summarize (and persist snapshots and the summary)
  *
- * It ends by itself after `duration` seconds unless `serve` is set.
+ * It ends by itself after `duration` seconds of workload plus a few seconds of orchestration,
+ * unless `serve` is set: then the workload only ends at Ctrl-C, so steps 7 and 8 run before it
+ * (and their agents stay on the dashboard while it serves).
  */
 import { createLogger } from '../runtime/logger.js';
 import type { DemoContext, DemoStep } from './demo/context.js';
 import { parseDemoOptions, type DemoOptions } from './demo/options.js';
 import { Reporter } from './demo/reporter.js';
 import { openStore, serveDashboard, spawnTeams, startPool, startSystem } from './demo/steps.js';
+import { handOff, orchestrateAgents } from './demo/orchestrate.js';
 import { collectSummary, persistSummary, printSummary, type DemoSummary } from './demo/summary.js';
 import { runWorkload, type WorkloadFigures } from './demo/workload.js';
 
@@ -31,6 +37,7 @@ export interface DemoIO {
 }
 
 const SETUP: DemoStep[] = [startSystem, openStore, serveDashboard, spawnTeams, startPool];
+const ORCHESTRATE: DemoStep[] = [orchestrateAgents, handOff];
 
 export async function runDemo(options: DemoOptions = {}, io: DemoIO = {}): Promise<DemoSummary> {
   const o = parseDemoOptions(options);
@@ -43,16 +50,21 @@ export async function runDemo(options: DemoOptions = {}, io: DemoIO = {}): Promi
     startedAt: Date.now(),
     leads: [],
   };
-  const steps = SETUP.length + 2;
-  try {
-    for (const step of SETUP) {
+  const steps = SETUP.length + 1 + ORCHESTRATE.length + 1;
+  const run = async (list: DemoStep[]): Promise<void> => {
+    for (const step of list) {
       out.begin(steps, step.title);
       await step.run(ctx);
     }
+  };
+  try {
+    await run(SETUP);
+    if (o.serve) await run(ORCHESTRATE);
     out.begin(steps, o.serve
       ? `run the workload until Ctrl-C (a fault every ${o.duration} s, the first after ${o.duration / 2} s)`
       : `run the workload for ${o.duration} s (a fault is injected after ${o.duration / 2} s)`);
     const figures: WorkloadFigures = await runWorkload(ctx);
+    if (!o.serve) await run(ORCHESTRATE);
     out.begin(steps, 'summarize');
     const summary = await collectSummary(ctx, figures);
     await persistSummary(ctx, summary);
@@ -65,6 +77,8 @@ export async function runDemo(options: DemoOptions = {}, io: DemoIO = {}): Promi
 
 async function shutdown(ctx: DemoContext): Promise<void> {
   await ctx.dashboard?.close();
-  await ctx.system?.stop({ deadlineMs: 2000 });
+  await ctx.orchestrator?.stop().catch((err: unknown) => ctx.log.warn({ err }, 'demo: stopping the orchestrator failed'));
+  // The recorder writes to the system's store: let it finish before the system closes the store.
   await ctx.recorder?.close();
+  await ctx.system?.stop({ deadlineMs: 2000 });
 }

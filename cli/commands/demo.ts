@@ -16,7 +16,7 @@ export function demoCommand(): Command {
     .addOption(new Option('--log-level <level>', 'level of the runtime logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('error'))
     .addHelpText('after', `
 Examples:
-  $ troupe demo                      # ~20 s, then a summary
+  $ troupe demo                      # ~25 s, then a summary
   $ troupe demo --serve --port 7070  # keep it running and watch http://127.0.0.1:7070/
   $ troupe demo --workers 2 --duration 10 --no-data`)
     .action(async (opts: Record<string, unknown>) => {

@@ -4,6 +4,8 @@ import type { TileRow } from '../../examples/demo/tiles.js';
 import type { ActorRef } from '../../runtime/ActorRef.js';
 import type { ActorSystem } from '../../runtime/ActorSystem.js';
 import type { Logger } from '../../runtime/logger.js';
+import type { Orchestrator } from '../../orchestration/index.js';
+import type { OrchestrationFigures } from './orchestrate.js';
 import type { ResolvedDemoOptions } from './options.js';
 import type { DemoRecorder } from './persistence.js';
 import type { Reporter } from './reporter.js';
@@ -24,6 +26,9 @@ export interface DemoContext {
   pool?: ActorRef<TileRow>;
   /** The analyst the fault is injected into. */
   victim?: ActorRef<AnalystMsg>;
+  /** The multi-agent layer on the same system (and store), and what its steps did. */
+  orchestrator?: Orchestrator;
+  orchestration?: OrchestrationFigures;
 }
 
 export interface DemoStep {

@@ -1,5 +1,4 @@
-import type { HistoryDraft } from '../../store/index.js';
-import { Store } from '../../store/index.js';
+import type { HistoryDraft, Store } from '../../store/index.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SystemEvent } from '../../runtime/Streams.js';
 
@@ -17,6 +16,9 @@ const FLUSH_MS = 250;
  * The demo's persistence: one session per run, every finished job and every supervision event in
  * the message history (thread = team), and at the end a snapshot of each actor's state. Writes are
  * batched per quarter second: lmdb-js commits a batch in one transaction.
+ *
+ * It writes to the system's own store (the one the orchestrator keeps workflow runs, handoffs and
+ * agent messages in), so one LMDB file holds the whole run; the system closes it when it stops.
  */
 export class DemoRecorder {
   private buffer: HistoryDraft[] = [];
@@ -27,8 +29,7 @@ export class DemoRecorder {
 
   private constructor(readonly store: Store, readonly sessionId: string, private readonly log: Logger) {}
 
-  static async open(path: string, meta: Record<string, unknown>, log: Logger): Promise<DemoRecorder> {
-    const store = Store.open({ path, logger: log });
+  static async open(store: Store, meta: Record<string, unknown>, log: Logger): Promise<DemoRecorder> {
     const sessionId = await store.sessions.create({ kind: 'demo', status: 'running', ...meta });
     const recorder = new DemoRecorder(store, sessionId, log);
     recorder.timer = setInterval(() => recorder.flush(), FLUSH_MS);
@@ -86,9 +87,9 @@ export class DemoRecorder {
     if (this.failed !== undefined) throw this.failed;
   }
 
+  /** Stop writing and wait for what is under way; the store itself belongs to the system. */
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.writing;
-    await this.store.close();
   }
 }

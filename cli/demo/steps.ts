@@ -4,6 +4,7 @@ import { Analyst, Lead, Ledger } from '../../examples/demo/team.js';
 import { MandelbrotRow } from '../../examples/demo/tiles.js';
 import { ActorSystem } from '../../runtime/ActorSystem.js';
 import { createLogger } from '../../runtime/logger.js';
+import { MESSAGE_TYPES } from '../../orchestration/index.js';
 import type { DemoContext, DemoStep } from './context.js';
 import { DemoRecorder } from './persistence.js';
 import { CHUNK } from './workload.js';
@@ -12,7 +13,13 @@ export const startSystem: DemoStep = {
   title: 'start the actor system',
   async run(ctx) {
     const o = ctx.options;
-    ctx.system = await ActorSystem.start({ workers: o.workers, logger: createLogger({ level: o.logLevel }) });
+    ctx.system = await ActorSystem.start({
+      workers: o.workers,
+      logger: createLogger({ level: o.logLevel }),
+      // One LMDB store for the run: the demo's own records, and the orchestrator's workflow runs,
+      // handoffs, threads and agent messages (only those types go to the history automatically).
+      ...(o.data !== false ? { persistence: { path: o.data, history: { record: 'none' as const, types: [...MESSAGE_TYPES] } } } : {}),
+    });
     ctx.out.note(`${o.workers} worker thread${o.workers === 1 ? '' : 's'} on ${availableParallelism()} core${availableParallelism() === 1 ? '' : 's'}`);
   },
 };
@@ -25,7 +32,7 @@ export const openStore: DemoStep = {
       ctx.out.note('skipped: nothing is persisted (--no-data)');
       return;
     }
-    ctx.recorder = await DemoRecorder.open(o.data, { startedAt: ctx.startedAt, workers: o.workers, teams: o.teams, analysts: o.analysts }, ctx.log);
+    ctx.recorder = await DemoRecorder.open(ctx.system!.store!, { startedAt: ctx.startedAt, workers: o.workers, teams: o.teams, analysts: o.analysts }, ctx.log);
     const recorder = ctx.recorder;
     ctx.system!.events.subscribe((e) => { if (e.type !== 'stopped') recorder.event(e); });
     ctx.out.note(`${recorder.path}, session ${recorder.sessionId}`);

@@ -3,6 +3,7 @@ import { alertFromEvent } from '../../metrics/alerts.js';
 import { deadLetterReason } from '../../metrics/labels.js';
 import { formatNumber } from '../format.js';
 import type { DemoContext } from './context.js';
+import { collectOrchestration, type OrchestrationSummary } from './orchestrate.js';
 import type { WorkloadFigures } from './workload.js';
 
 /** What `runDemo` resolves with (and prints). Latencies in ms. */
@@ -27,6 +28,8 @@ export interface DemoSummary {
   alertsByKind: Record<string, number>;
   faults: WorkloadFigures['faults'];
   ledger: { jobs: number; primes: number } | null;
+  /** What the multi-agent steps did: agents, the research team, the workflow, the handoff. */
+  orchestration?: OrchestrationSummary;
   dashboardUrl?: string;
   store?: { path: string; sessionId: string; records: number };
 }
@@ -54,7 +57,7 @@ export async function collectSummary(ctx: DemoContext, w: WorkloadFigures): Prom
   const summary: DemoSummary = {
     seconds: w.seconds,
     workers: ctx.options.workers,
-    actors: system.list().length,
+    actors: w.actors,
     messages: w.messages,
     messagesPerSecond: w.messages / w.seconds,
     jobs: w.jobs,
@@ -72,6 +75,8 @@ export async function collectSummary(ctx: DemoContext, w: WorkloadFigures): Prom
     faults: w.faults,
     ledger,
   };
+  const orchestration = await collectOrchestration(ctx);
+  if (orchestration !== undefined) summary.orchestration = orchestration;
   if (ctx.dashboard !== undefined) summary.dashboardUrl = ctx.dashboard.url;
   return summary;
 }
@@ -110,10 +115,39 @@ export function printSummary(ctx: DemoContext, s: DemoSummary): void {
     ['dead letters', `${s.deadLetters}${reasons ? ` (${reasons})` : ''}`],
     ['alerts', `${s.alerts} raised${s.alerts > 0 ? ` (${Object.entries(s.alertsByKind).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`],
   ];
-  if (s.store) rows.push(['persisted', `${formatNumber(s.store.records)} history records, session ${s.store.sessionId} in ${s.store.path}`]);
+  const o = s.orchestration;
+  if (o !== undefined) rows.push(...orchestrationRows(o));
+  if (s.store) {
+    const agentMessages = o?.messages !== undefined ? ` + ${formatNumber(o.messages)} agent messages` : '';
+    rows.push(['persisted', `${formatNumber(s.store.records)} history records${agentMessages}, session ${s.store.sessionId} in ${s.store.path}`]);
+  }
   for (const [k, v] of rows) out.line(`  ${k.padEnd(13)} ${v}`);
   if (s.store) {
     const flag = s.store.path === process.cwd() + '/data/troupe' ? '' : ` --store ${s.store.path}`;
-    out.line(`  next          troupe history${flag} --thread team-1 -n 5 · troupe inspect${flag}`);
+    const research = o?.research !== undefined ? `troupe history${flag} --thread ${o.research.thread} · ` : '';
+    out.line(`  next          ${research}troupe history${flag} --thread team-1 -n 5 · troupe inspect${flag}`);
   }
+}
+
+function orchestrationRows(o: OrchestrationSummary): [string, string][] {
+  const rows: [string, string][] = [];
+  const retried = o.workflow?.retries ?? 0;
+  const onPurpose = retried === 0 ? '' : retried === o.failedRequests ? ' on purpose, and retried' : `, ${retried} of them on purpose and retried`;
+  const failed = o.failedRequests > 0 ? ` (${o.failedRequests} failed${onPurpose})` : '';
+  if (o.agents.length > 0) rows.push(['agents', `${o.agents.length} on ${o.workers} worker${o.workers === 1 ? '' : 's'} · ${formatNumber(o.requests)} requests answered${failed}`]);
+  if (o.research !== undefined) {
+    const r = o.research;
+    rows.push(['delegations', `research team: ${r.analysts} analysts in parallel (work overlapped ${r.overlap.toFixed(1)}×) + director synthesis, ${(r.ms / 1000).toFixed(1)} s`]);
+  }
+  if (o.workflow !== undefined) {
+    const w = o.workflow;
+    const retries = w.retries;
+    rows.push(['workflow', `${w.id} ${w.status}: ${w.completed}/${w.steps} steps${retries > 0 ? ` (${retries} retr${retries === 1 ? 'y' : 'ies'})` : ''} in ${(w.ms / 1000).toFixed(1)} s, progress recorded per step`]);
+  }
+  if (o.handoff !== undefined) {
+    const h = o.handoff;
+    rows.push(['handoff', `${h.from} → ${h.to} on ${h.thread}: ${h.accepted ? `accepted, ${h.chunks} chunks streamed in ${(h.ms / 1000).toFixed(1)} s, ${h.state}` : 'rejected'}`]);
+  }
+  if (o.problems.length > 0) rows.push(['unfinished', o.problems.join('; ')]);
+  return rows;
 }

@@ -19,6 +19,8 @@ export interface WorkloadFigures {
   tileLatency: LatencySummary;
   /** Messages handled by the actors, as the workers counted them. */
   messages: number;
+  /** Actors alive when the workload ended. */
+  actors: number;
   faults: { actor: string; injectedAt: number; repairedMs?: number }[];
 }
 
@@ -167,6 +169,7 @@ export async function runWorkload(ctx: DemoContext): Promise<WorkloadFigures> {
     tiles: drivers.tiles,
     tileLatency: drivers.tileLatency.take(),
     messages,
+    actors: system.list().length,
     faults,
   };
 }
