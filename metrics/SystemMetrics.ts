@@ -48,6 +48,8 @@ export class SystemMetrics {
   private readonly workerHeapUsed: Gauge<'worker'>;
   private readonly workerHeapLimit: Gauge<'worker'>;
   private readonly actorMailbox: Gauge<'actor' | 'worker'>;
+  private readonly behaviourWait: Gauge<'behaviour' | 'worker' | 'quantile'>;
+  private readonly behaviourHandling: Gauge<'behaviour' | 'worker' | 'quantile'>;
   private readonly handled: Counter<'worker'>;
   private readonly workerFailures: Counter<'worker'>;
   private readonly events: Counter<'type'>;
@@ -81,6 +83,8 @@ export class SystemMetrics {
     this.workerLoad = new Gauge({ name: `${p}worker_event_loop_utilization`, help: 'Share of time each worker was busy since the previous stats request (0..1).', labelNames: ['worker'], registers, collect: refresh });
     this.workerHeapUsed = new Gauge({ name: `${p}worker_heap_used_bytes`, help: 'V8 heap in use on each worker.', labelNames: ['worker'], registers, collect: refresh });
     this.workerHeapLimit = new Gauge({ name: `${p}worker_heap_limit_bytes`, help: 'V8 heap limit of each worker.', labelNames: ['worker'], registers, collect: refresh });
+    this.behaviourWait = new Gauge({ name: `${p}behaviour_mailbox_wait_ms`, help: 'Sampled mailbox wait per message (p50/p99 over the last second), by behaviour and worker.', labelNames: ['behaviour', 'worker', 'quantile'], registers, collect: refresh });
+    this.behaviourHandling = new Gauge({ name: `${p}behaviour_handling_ms`, help: 'Sampled handling time per message (p50/p99 over the last second), by behaviour and worker.', labelNames: ['behaviour', 'worker', 'quantile'], registers, collect: refresh });
     this.actorMailbox = new Gauge({ name: `${p}actor_mailbox_depth`, help: 'Messages waiting in the deepest mailboxes (up to 10 per worker).', labelNames: ['actor', 'worker'], registers, collect: refresh });
     this.handled = new Counter({ name: `${p}messages_handled_total`, help: 'Messages handled, per worker.', labelNames: ['worker'], registers, collect: refresh });
     this.workerFailures = new Counter({ name: `${p}handler_failures_total`, help: 'Handler failures (throws and rejections), per worker.', labelNames: ['worker'], registers, collect: refresh });
@@ -172,7 +176,7 @@ export class SystemMetrics {
     this.workerActors.reset();
     this.workerMailbox.reset();
     this.workerRunQueue.reset();
-    for (const g of [this.workerLoad, this.workerHeapUsed, this.workerHeapLimit, this.actorMailbox]) g.reset();
+    for (const g of [this.workerLoad, this.workerHeapUsed, this.workerHeapLimit, this.actorMailbox, this.behaviourWait, this.behaviourHandling]) g.reset();
     for (const w of sample.workers) {
       const worker = String(w.worker);
       this.workerActors.set({ worker }, w.actors);
@@ -187,6 +191,13 @@ export class SystemMetrics {
         for (const d of extra.deepest.slice(0, 10) as { id?: unknown; depth?: unknown }[]) {
           if (typeof d.id === 'string' && typeof d.depth === 'number') this.actorMailbox.set({ actor: d.id, worker }, d.depth);
         }
+      }
+      const timings = (w as { timings?: { behaviour: string; waitP50Ms: number; waitP99Ms: number; handleP50Ms: number; handleP99Ms: number }[] }).timings;
+      for (const t of Array.isArray(timings) ? timings : []) {
+        this.behaviourWait.set({ behaviour: t.behaviour, worker, quantile: '0.5' }, t.waitP50Ms);
+        this.behaviourWait.set({ behaviour: t.behaviour, worker, quantile: '0.99' }, t.waitP99Ms);
+        this.behaviourHandling.set({ behaviour: t.behaviour, worker, quantile: '0.5' }, t.handleP50Ms);
+        this.behaviourHandling.set({ behaviour: t.behaviour, worker, quantile: '0.99' }, t.handleP99Ms);
       }
       this.advance(this.handled, worker, `handled:${worker}`, w.handled);
       this.advance(this.workerFailures, worker, `failures:${worker}`, w.failures);

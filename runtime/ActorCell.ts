@@ -28,6 +28,9 @@ export class ActorCell {
   status: Status = Status.Starting;
   scheduled = false;
   suspended = false;
+  /** A sampled message: when it was enqueued, and how many shifts until it is taken (0: none). */
+  private sampleAt = 0;
+  private sampleLeft = 0;
   /** The scheduler pass this cell last ran in (a batch runs each cell at most once). */
   lastPass = 0;
   state: unknown = undefined;
@@ -179,6 +182,10 @@ export class ActorCell {
       }
     }
     mb.push(message, sender, reply);
+    if (this.sampleLeft === 0 && (++this.node.sampleTick & 63) === 0) {
+      this.sampleLeft = mb.size;
+      this.sampleAt = performance.now();
+    }
     if (!this.scheduled && !this.suspended && this.status === Status.Ready) {
       this.scheduled = true;
       this.node.schedule(this);
@@ -265,6 +272,8 @@ export class ActorCell {
     while (budget-- > 0 && mb.size > 0) {
       mb.shift();
       let m = mb.message;
+      let timedAt = 0;
+      if (this.sampleLeft !== 0 && --this.sampleLeft === 0) timedAt = performance.now();
       if (this.persistence !== undefined && m instanceof Durable) {
         this.currentSeq = m.seq;
         m = m.message;
@@ -290,6 +299,7 @@ export class ActorCell {
       }
       this.handled++;
       if (this.currentSeq !== 0) this.durableDone();
+      if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - this.sampleAt, performance.now() - timedAt);
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;

@@ -17,6 +17,7 @@ import { loadBehaviour } from './BehaviourLoader.js';
 import { Store } from '../store/Store.js';
 import { HistoryPolicy, type HistoryPolicyConfig } from '../store/HistoryPolicy.js';
 import { ActorPersistence, Durable, type PersistenceSpec } from './persistence/ActorPersistence.js';
+import { LatencyHistogram } from '../supervisor/LatencyHistogram.js';
 
 const SEQ = 0;
 const SLEEPING = 1;
@@ -33,6 +34,16 @@ const TURNS_PER_BATCH = 256;
 
 export interface AgentCounters { id: string; handled: number; failed: number; restarts: number }
 
+/** Sampled latencies of one behaviour on one worker over the last stats window. */
+export interface BehaviourTimings {
+  behaviour: string;
+  samples: number;
+  waitP50Ms: number;
+  waitP99Ms: number;
+  handleP50Ms: number;
+  handleP99Ms: number;
+}
+
 export interface NodeStats {
   worker: number;
   actors: number;
@@ -45,6 +56,8 @@ export interface NodeStats {
   heapLimit: number;
   deepest: { id: string; depth: number }[];
   agents: AgentCounters[];
+  /** Mailbox wait and handling time per behaviour (1 turn in 64 is timed), since the last heartbeat. */
+  timings: BehaviourTimings[];
   at: number;
 }
 
@@ -451,6 +464,34 @@ export class LocalNode implements RefHost {
     }
     this.idle();
   };
+
+  /** Counts enqueued messages; one in 64 is timed from its enqueue to the end of its handling. */
+  sampleTick = 0;
+  /** Sampled timings per behaviour: mailbox wait and handling time per message, in ms. */
+  private readonly timings = new Map<string, { wait: LatencyHistogram; handle: LatencyHistogram }>();
+
+  recordTiming(behaviour: string, waitMs: number, handleMs: number): void {
+    let t = this.timings.get(behaviour);
+    if (t === undefined) this.timings.set(behaviour, (t = { wait: new LatencyHistogram(), handle: new LatencyHistogram() }));
+    t.wait.record(waitMs);
+    t.handle.record(handleMs);
+  }
+
+  /** Windowed timing percentiles per behaviour since the last call (then reset). */
+  private takeTimings(): BehaviourTimings[] {
+    const out: BehaviourTimings[] = [];
+    for (const [behaviour, t] of this.timings) {
+      if (t.wait.count === 0) continue;
+      out.push({
+        behaviour, samples: t.wait.count,
+        waitP50Ms: t.wait.p50() ?? 0, waitP99Ms: t.wait.p99() ?? 0,
+        handleP50Ms: t.handle.p50() ?? 0, handleP99Ms: t.handle.p99() ?? 0,
+      });
+      t.wait.reset();
+      t.handle.reset();
+    }
+    return out;
+  }
 
   private pollInbound(): void {
     this.deliveringFrames = true;
@@ -1339,6 +1380,19 @@ export class LocalNode implements RefHost {
     await Promise.all(roots.map((c) => new Promise<void>((resolve) => this.stopCell(c, 'system-stopped', resolve))));
   }
 
+  private timingsCache: BehaviourTimings[] = [];
+  private timingsAt = 0;
+
+  /** Timings over whole seconds, whoever asks and however often (as for the load figure). */
+  private lastTimings(): BehaviourTimings[] {
+    const now = performance.now();
+    if (now - this.timingsAt >= 1000) {
+      this.timingsCache = this.takeTimings();
+      this.timingsAt = now;
+    }
+    return this.timingsCache;
+  }
+
   private eluMark = performance.eventLoopUtilization();
   private eluAt = performance.now();
   private eluLast = 0;
@@ -1378,7 +1432,7 @@ export class LocalNode implements RefHost {
     return {
       worker: this.id, actors: this.cells.size, runQueue: this.rqSize, mailboxes, handled, failures,
       eventLoopUtilization: elu.utilization, heapUsed: heap.used_heap_size, heapLimit: heap.heap_size_limit,
-      deepest: deepest.slice(0, 10), agents: agents.slice(0, 1000), at: Date.now(),
+      deepest: deepest.slice(0, 10), agents: agents.slice(0, 1000), timings: this.lastTimings(), at: Date.now(),
     };
   }
 

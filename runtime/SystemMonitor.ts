@@ -38,8 +38,14 @@ export class SystemMonitor {
     this.lastSample.set(stats.worker, now);
     const workerId = String(stats.worker);
     this.health.recordWorker({ workerId, eventLoopUtilization: stats.eventLoopUtilization, heapUsed: stats.heapUsed, heapLimit: stats.heapLimit, at: now });
+    // Mailbox wait is sampled per behaviour (not per actor): it reaches the monitor as the subject
+    // `behaviour:<name>`, whose communicationLatency alert has no automatic action.
+    const waits = new Map(stats.timings.map((t) => [t.behaviour, t.waitP99Ms]));
     for (const a of stats.agents) {
       this.health.recordAgent({ actorId: a.id, workerId, handled: a.handled, failed: a.failed, mailboxWaitP99Ms: 0, askRoundTripP99Ms: 0, at: now });
+    }
+    for (const [behaviour, waitP99Ms] of waits) {
+      this.health.recordAgent({ actorId: `behaviour:${behaviour}@${workerId}`, workerId, handled: 0, failed: 0, mailboxWaitP99Ms: waitP99Ms, askRoundTripP99Ms: 0, at: now });
     }
   }
 
