@@ -1,14 +1,7 @@
-/** The fields of a benchmark result the report uses (bench/harness.ts BenchResult). */
-export interface ResultRow {
-  suite: string;
-  name: string;
-  metric: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-}
+import type { BenchResult } from '../bench/harness.js';
+
+/** The fields of a benchmark result the report uses. */
+export type ResultRow = BenchResult;
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
