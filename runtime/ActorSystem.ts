@@ -82,7 +82,11 @@ export class ActorSystem {
           const info = this.registry.get(id);
           if (info !== undefined) await this.node.control(info.worker, { t: 'restart-actor', id }, true);
         },
-        drainWorker: (w, on) => { if (on) this.draining.add(w); else this.draining.delete(w); },
+        drainWorker: (w, on) => {
+          if (!on) { this.draining.delete(w); return; }
+          this.draining.add(w);
+          void this.migrateBusiest(w);
+        },
         setBackpressure: (on) => this.setBackpressure(on),
         recycleWorker: (w) => { void this.workers[w - 1]?.terminate(); },
         publishAlert: (alert, actions) => {
@@ -412,6 +416,49 @@ export class ActorSystem {
     return w;
   }
 
+  /**
+   * Move an actor to another worker with its state and mailbox, losing and reordering nothing:
+   * messages that reach its old worker meanwhile follow it. Refs held anywhere keep working (frames
+   * sent to the old worker are forwarded). Actors with children do not migrate; timers are cancelled.
+   */
+  async migrate(target: ActorRef | string, toWorker: number): Promise<void> {
+    this.assertRunning('migrate');
+    const ref = this.refOf(target);
+    if (!Number.isInteger(toWorker) || toWorker < 1 || toWorker > this.options.workers) {
+      throw new InvalidOptionError(`migrate: worker ${toWorker} does not exist (workers: 1..${this.options.workers})`, { option: 'toWorker' });
+    }
+    const info = this.registry.get(ref.id);
+    const from = info?.worker ?? ref.node;
+    if (from === toWorker) return;
+    await this.node.control(from, { t: 'migrate-out', id: ref.id, to: toWorker }, true);
+    if (info !== undefined && info.worker !== toWorker) {
+      this.perWorker[info.worker]!--;
+      info.worker = toWorker;
+      this.perWorker[toWorker]!++;
+    }
+  }
+
+  /** Drain policy: move the actor with the deepest mailbox off an overloaded worker to the calmest one. */
+  private async migrateBusiest(from: number): Promise<void> {
+    const deepest = this.lastStats.get(from)?.deepest ?? [];
+    let to = 0;
+    for (let w = 1; w <= this.options.workers; w++) {
+      if (w === from || this.draining.has(w)) continue;
+      if (to === 0 || (this.lastStats.get(w)?.eventLoopUtilization ?? 0) < (this.lastStats.get(to)?.eventLoopUtilization ?? 0)) to = w;
+    }
+    if (to === 0) return;
+    for (const d of deepest) {
+      if (!this.registry.has(d.id)) continue;
+      try {
+        await this.migrate(d.id, to);
+        this.events.push({ type: 'actor-migrated', actor: d.id, from, to, mailbox: d.depth, at: Date.now() });
+        return;
+      } catch (err) {
+        this.log.debug({ err, actor: d.id, from, to }, 'migration not possible; trying the next busiest');
+      }
+    }
+  }
+
   /** Stop one actor (and its children); resolves when it has stopped. */
   async stopActor(target: ActorRef | string): Promise<void> {
     const ref = this.refOf(target);
@@ -496,6 +543,17 @@ export class ActorSystem {
       case 'registry': {
         const behaviours = msg.behaviours as string[];
         for (const rec of (msg.data as string).split('\x1e')) {
+          if (rec.charCodeAt(0) === 62 /* > */) {
+            const [id, node] = rec.slice(1).split('\x1f') as [string, string];
+            const info = this.registry.get(id);
+            if (info !== undefined && info.worker !== Number(node)) {
+              this.perWorker[info.worker]!--;
+              info.worker = Number(node);
+              this.perWorker[info.worker]!++;
+              if (info.spec !== undefined) info.spec = { ...info.spec }; // re-hosting follows the new worker
+            }
+            continue;
+          }
           if (rec.charCodeAt(0) === 43 /* + */) {
             const [id, node, b, parent] = rec.slice(1).split('\x1f') as [string, string, string, string];
             if (this.registry.has(id)) continue;

@@ -115,6 +115,27 @@ export interface SpawnSpec {
   parentRef?: ActorRef;
 }
 
+/** An actor in transit between threads (see LocalNode.migrateOut). */
+interface MigrationPacket {
+  t: 'migrate-in';
+  id: string;
+  behaviour: string;
+  state: unknown;
+  args: unknown;
+  parent?: [string, number, string];
+  throughput: number;
+  capacity?: number;
+  overflow: OverflowPolicy;
+  supervised: boolean;
+  topics: string[];
+  watchers: ActorRef[];
+  links: ActorRef[];
+  mailbox: unknown[];
+  handled: number;
+  failures: number;
+  restarts: number;
+}
+
 export type ControlHook = (origin: number, msg: Record<string, unknown>, corr: number) => boolean;
 export type TopicListener = (message: unknown, sender: ActorRef | undefined) => void;
 export type SupervisionHook = (cell: ActorCell, err: unknown, messageType: string) => boolean;
@@ -285,6 +306,11 @@ export class LocalNode implements RefHost {
         target._cell = cell;
       }
       if (cell === undefined) {
+        const moved = this.forwards.get(target.id);
+        if (moved !== undefined) {
+          this.route(kind, new ActorRef(target.id, moved, target.behaviour), message, sender, corr, reply);
+          return;
+        }
         this.deadLetter(target.id, message, 'unknown-actor', sender, reply);
         return;
       }
@@ -517,6 +543,21 @@ export class LocalNode implements RefHost {
    */
   private unknownHeld: { origin: number; kind: number; target: ActorRef; sender: ActorRef | undefined; corr: number; value: unknown; flags: number }[] = [];
 
+  private forward(to: number, kind: number, target: ActorRef, sender: ActorRef | undefined, corr: number, value: unknown, flags: number, origin: number): void {
+    if (kind === Kind.Ask || (kind === Kind.Tell && corr !== 0)) {
+      // Replies must reach the original asker: re-ask on its behalf and relay the answer.
+      const ask = kind === Kind.Ask;
+      const t = new ActorRef(target.id, to, target.behaviour);
+      const p = ask ? this.ask(t, value, { timeoutMs: this.settings.askTimeoutMs }, sender) : this.offer(t, value);
+      p.then((v) => { this.out[origin]!.send(Kind.Reply, undefined, undefined, corr, ask ? v : null); this.markDirty(this.out[origin]!); },
+        (err) => this.sendReplyError(origin, corr, err));
+      return;
+    }
+    const link = this.out[to]!;
+    link.send(kind | (flags << 16), new ActorRef(target.id, to, target.behaviour), sender, 0, value);
+    this.markDirty(link);
+  }
+
   private retryUnknown(complete: boolean): void {
     const held = this.unknownHeld;
     this.unknownHeld = [];
@@ -585,6 +626,12 @@ export class LocalNode implements RefHost {
           t._cell = cell;
         }
         if (cell === undefined) {
+          const moved = this.forwards.get(t.id);
+          if (moved !== undefined) {
+            // The actor migrated: pass the frame on, its ask address still pointing at the asker.
+            this.forward(moved, kind, t, sender, corr, value, flags, origin);
+            return;
+          }
           if ((flags & HELD) === 0) this.unknownHeld.push({ origin, kind, target: t, sender, corr, value, flags });
           else this.forwardOrDeadLetter(t, value, sender, kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined, kind, corr, origin);
           return;
@@ -780,6 +827,12 @@ export class LocalNode implements RefHost {
         if (to !== undefined) this.deliverLocal(to, msg.signal, undefined, SIGNAL);
         return;
       }
+      case 'migrate-out':
+        this.migrateOut(msg.id as string, msg.to as number, (err) => this.answerControl(origin, corr, err === undefined, err));
+        return;
+      case 'migrate-in':
+        this.migrateIn(msg as unknown as MigrationPacket, (err) => this.answerControl(origin, corr, true, err));
+        return;
       case 'pause': {
         const cell = this.cells.get(msg.id as string);
         if (cell === undefined) { this.answerControl(origin, corr, false); return; }
@@ -880,6 +933,96 @@ export class LocalNode implements RefHost {
       },
     );
     return cell;
+  }
+
+  /**
+   * Migration, step 1 (on the actor's current thread): once the actor is between messages, pack its
+   * state, its mailbox (in order; a local asker's reply handle becomes an address back here) and its
+   * watchers and links, send them to the target thread on the ring, and leave a forwarder behind:
+   * frames that still arrive here follow on the same ring, behind the packet, so nothing is lost or
+   * reordered. Timers are not carried over (they are cancelled).
+   */
+  private migrateOut(id: string, to: number, done: (err?: unknown) => void): void {
+    const cell = this.cells.get(id);
+    if (cell === undefined || cell.status !== Status.Ready || to === this.id || this.out[to] === undefined) {
+      done(new ActorNotFoundError(`actor '${id}' cannot migrate from worker ${this.id} to worker ${to}`, { actor: id, worker: this.id, to }));
+      return;
+    }
+    if (cell.suspended || this.current === cell || cell.children !== undefined && cell.children.size > 0) {
+      if (cell.children !== undefined && cell.children.size > 0) {
+        done(new InvalidOptionError(`actor '${id}' has children; only actors without children migrate`, { actor: id }));
+        return;
+      }
+      setImmediate(() => this.migrateOut(id, to, done)); // mid-message: wait for the turn to end
+      return;
+    }
+    try {
+      assertTransferable(cell.state, { actor: id, messageType: 'state (migration)' });
+    } catch (err) {
+      done(err);
+      return;
+    }
+    if (cell.ctx.hasTimers) cell.ctx.timers.cancelAll();
+    const left = cell.queued > 0 ? cell.mailbox.drain() : [];
+    const mailbox: unknown[] = [];
+    for (let i = 0; i < left.length; i += 3) {
+      const reply = left[i + 2];
+      mailbox.push(
+        left[i] instanceof Durable ? (left[i] as Durable).message : left[i],
+        left[i + 1],
+        reply === SIGNAL ? 'signal' : typeof reply === 'number' ? [this.id, reply] : reply instanceof RemoteReply ? [reply.origin, reply.corr] : null,
+      );
+    }
+    const packet: MigrationPacket = {
+      t: 'migrate-in', id, behaviour: cell.behaviour.key, state: cell.state, args: cell.args,
+      parent: cell.parent ? [cell.parent.id, cell.parent.node, cell.parent.behaviour] : undefined,
+      throughput: cell.throughput, capacity: Number.isFinite(cell.capacity) ? cell.capacity : undefined, overflow: cell.overflow,
+      supervised: cell.supervised, topics: cell.topics ?? [], watchers: cell.watchers ?? [], links: [...(cell.links?.values() ?? [])],
+      mailbox, handled: cell.handled, failures: cell.failures, restarts: cell.restarts,
+    };
+    // From now on this id is a forwarder: the cell leaves, frames for it follow the packet.
+    cell.status = Status.Stopped;
+    this.cells.delete(id);
+    if (cell.topics) for (const t of cell.topics) this.topics.get(t)?.delete(cell);
+    this.forwards.set(id, to);
+    this.control(to, packet as unknown as Record<string, unknown>, true).then(() => done(), done);
+  }
+
+  /** Where actors that moved away went: frames for them are passed on, in arrival order. */
+  private readonly forwards = new Map<string, number>();
+
+  /** Migration, step 2 (on the target thread): the actor resumes with its state and mailbox. */
+  private migrateIn(p: MigrationPacket, done: (err?: unknown) => void): void {
+    // The cell exists from this frame on (frames forwarded behind the packet find it), even if its
+    // behaviour still has to be imported on this thread: it takes messages, runs once loaded.
+    const known = this.behaviours.get(p.behaviour);
+    const parent = p.parent ? this.resolveRef(p.parent[0], p.parent[1], p.parent[2]) : undefined;
+    const cell = new ActorCell(this, p.id, known ?? pendingBehaviour(p.behaviour), p.args, parent, p.throughput, p.capacity ?? Number.POSITIVE_INFINITY, p.overflow);
+    cell.supervised = p.supervised;
+    cell.state = p.state;
+    cell.handled = p.handled;
+    cell.failures = p.failures;
+    cell.restarts = p.restarts;
+    if (p.watchers.length > 0) cell.watchers = p.watchers;
+    if (p.links.length > 0) cell.links = new Map(p.links.map((l) => [l.id, l]));
+    for (const t of p.topics) this.subscribe(t, cell);
+    this.forwards.delete(p.id);
+    this.cells.set(p.id, cell);
+    for (let i = 0; i < p.mailbox.length; i += 3) {
+      const r = p.mailbox[i + 2] as 'signal' | [number, number] | null;
+      const reply = r === 'signal' ? SIGNAL : r === null ? undefined : r[0] === this.id ? r[1] : new RemoteReply(r[0], r[1]);
+      cell.mailbox.push(p.mailbox[i], p.mailbox[i + 1] as ActorRef | undefined, reply);
+    }
+    const ready = (b: Behaviour): void => {
+      this.behaviours.set(p.behaviour, b);
+      cell.behaviour = b;
+      if (cell.status === Status.Starting) cell.status = Status.Ready;
+      cell.afterTurn();
+      this.notifyRegistry({ t: 'moved', id: p.id, node: this.id });
+      done();
+    };
+    if (known !== undefined) ready(known);
+    else loadBehaviour(p.behaviour).then(ready, (err) => { this.finishStop(cell, 'behaviour-load-failed'); done(err); });
   }
 
   /** Remember a behaviour this thread already has in memory (skips the dynamic import). */
@@ -1261,7 +1404,9 @@ export class LocalNode implements RefHost {
   private notifyRegistry(msg: Record<string, unknown>): void {
     if (this.id === 0) { this.controlHook?.(0, msg, 0); return; }
     if (this.closed) return;
-    if (msg.t === 'registered') {
+    if (msg.t === 'moved') {
+      this.registryBatch.push(`>${msg.id as string}\x1f${msg.node as number}`);
+    } else if (msg.t === 'registered') {
       let b = this.registryBehaviours.indexOf(msg.behaviour as string);
       if (b < 0) b = this.registryBehaviours.push(msg.behaviour as string) - 1;
       this.registryBatch.push(`+${msg.id as string}\x1f${msg.node as number}\x1f${b}\x1f${(msg.parent as string | undefined) ?? ''}`);

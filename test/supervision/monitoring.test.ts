@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActorSystem, SystemEvent, SystemOptions } from '../../index.js';
 import { workerForId } from '../../runtime/Placement.js';
 import { Burner, Faulty, Flaky, Hog, Slowpoke } from '../fixtures/supervision/faults.js';
+import { SeqKeeper, type SeqState } from '../fixtures/runtime/migration.js';
 import { eventually, settledWithin, sleep, withSystem } from './helpers.js';
 
 /**
@@ -115,6 +116,21 @@ describe('monitoring policies', () => {
       expect(await back.ask('worker')).toBe(1);
     }, monitored({ systemLoad: 0.7, policies: { drainOverloadedWorkers: true } }));
   });
+
+  it('drain-worker: the actor with the deepest mailbox on the overloaded worker migrates to a calmer one with its state and backlog', async () => {
+    await withSystem(async (system) => {
+      const burner = await system.spawn(Burner, { id: 'burner', placement: { worker: 1 } });
+      const keeper = await system.spawn(SeqKeeper, { id: 'keeper', placement: { worker: 1 } });
+      for (let i = 1; i <= 20_000; i++) keeper.tell(i);
+      burner.tell({ t: 'burn', until: Date.now() + 3000 });
+      const moved = await system.events.waitFor((e) => e.type === 'actor-migrated', 8000);
+      expect(moved).toMatchObject({ actor: 'keeper', from: 1, to: 2 });
+      expect(await keeper.ask('where', { timeoutMs: 20_000 })).toBe(2);
+      const s = await keeper.ask<SeqState>('state', { timeoutMs: 20_000 });
+      expect(s.seen.length).toBe(20_000);
+      expect(s.seen.every((v, i) => v === i + 1)).toBe(true);
+    }, monitored({ systemLoad: 0.7, policies: { drainOverloadedWorkers: true } }));
+  }, 40_000);
 
   it('apply-backpressure: while the whole pool is overloaded system.offer waits; it goes through once the alert clears', async () => {
     await withSystem(async (system) => {
