@@ -18,6 +18,7 @@ import { Store } from '../store/Store.js';
 import { HistoryPolicy, type HistoryPolicyConfig } from '../store/HistoryPolicy.js';
 import { ActorPersistence, Durable, type PersistenceSpec } from './persistence/ActorPersistence.js';
 import { LatencyHistogram } from '../supervisor/LatencyHistogram.js';
+import { AskDeadlines } from './AskDeadlines.js';
 
 const SEQ = 0;
 const SLEEPING = 1;
@@ -94,6 +95,9 @@ interface PendingAsk {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: NodeJS.Timeout | undefined;
+  /** Set for asks (their deadline is in AskDeadlines); the message type is derived only on timeout. */
+  timeoutMs?: number;
+  message?: unknown;
   target: string;
   node: number;
   type: string;
@@ -256,17 +260,10 @@ export class LocalNode implements RefHost {
     const timeoutMs = options?.timeoutMs ?? this.settings.askTimeoutMs;
     return new Promise((resolve, reject) => {
       const corr = this.nextCorr++;
-      const type = messageTypeOf(message);
-      const pending: PendingAsk = { resolve, reject, timer: undefined, target: target.id, node: target.node, type, started: performance.now() };
+      const started = performance.now();
+      const pending: PendingAsk = { resolve, reject, timer: undefined, target: target.id, node: target.node, type: '', started, timeoutMs, message };
       this.asks.set(corr, pending);
-      pending.timer = setTimeout(() => {
-        if (!this.asks.delete(corr)) return;
-        const elapsed = Math.round(performance.now() - pending.started);
-        reject(new AskTimeoutError(
-          `ask to actor '${target.id}' with message '${type}' timed out after ${elapsed} ms (limit ${timeoutMs} ms)`,
-          { actor: target.id, messageType: type, elapsedMs: elapsed, timeoutMs, worker: target.node },
-        ));
-      }, timeoutMs);
+      this.deadlines.add(corr, started + timeoutMs);
       try {
         this.route(Kind.Ask, target, message, sender ?? this.current?.ref, corr, corr);
       } catch (err) {
@@ -274,6 +271,18 @@ export class LocalNode implements RefHost {
       }
     });
   }
+
+  private readonly deadlines = new AskDeadlines((corr) => {
+    const p = this.asks.get(corr);
+    if (p === undefined || p.timeoutMs === undefined) return;
+    this.asks.delete(corr);
+    const elapsed = Math.round(performance.now() - p.started);
+    const type = p.type || messageTypeOf(p.message);
+    p.reject(new AskTimeoutError(
+      `ask to actor '${p.target}' with message '${type}' timed out after ${elapsed} ms (limit ${p.timeoutMs} ms)`,
+      { actor: p.target, messageType: type, elapsedMs: elapsed, timeoutMs: p.timeoutMs, worker: p.node },
+    ));
+  });
 
   offer(target: ActorRef, message: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -1497,7 +1506,7 @@ export class LocalNode implements RefHost {
       if (p.node !== node) continue;
       this.asks.delete(corr);
       if (p.timer) clearTimeout(p.timer);
-      p.reject(new WorkerDiedError(`worker ${node} died before actor '${p.target}' answered '${p.type}'`, { worker: node, actor: p.target, messageType: p.type }));
+      p.reject(new WorkerDiedError(`worker ${node} died before actor '${p.target}' answered '${askType(p)}'`, { worker: node, actor: p.target, messageType: askType(p) }));
     }
   }
 
@@ -1508,7 +1517,7 @@ export class LocalNode implements RefHost {
       if (p.node !== node) continue;
       this.asks.delete(corr);
       if (p.timer) clearTimeout(p.timer);
-      p.reject(new WorkerDiedError(`worker ${node} died before actor '${p.target}' answered '${p.type}'`, { worker: node, actor: p.target, messageType: p.type }));
+      p.reject(new WorkerDiedError(`worker ${node} died before actor '${p.target}' answered '${askType(p)}'`, { worker: node, actor: p.target, messageType: askType(p) }));
     }
   }
 
@@ -1592,8 +1601,9 @@ export class LocalNode implements RefHost {
     for (const [corr, p] of this.asks) {
       this.asks.delete(corr);
       if (p.timer) clearTimeout(p.timer);
-      p.reject(new SystemStoppedError(`the system stopped before actor '${p.target}' answered '${p.type}'`, { actor: p.target, messageType: p.type }));
+      p.reject(new SystemStoppedError(`the system stopped before actor '${p.target}' answered '${askType(p)}'`, { actor: p.target, messageType: askType(p) }));
     }
+    this.deadlines.clear();
     const store = this.storeCache;
     this.storeCache = undefined;
     return store ? store.close() : Promise.resolve();
@@ -1612,6 +1622,11 @@ function plainSpawnOptions(o: SpawnOptions<unknown>): boolean {
   if (p !== undefined && p !== 'local' && p !== 'hash' && p !== 'least-loaded') return false;
   if (o.throughput !== undefined && !(Number.isInteger(o.throughput) && o.throughput > 0)) return false;
   return o.supervised === undefined || typeof o.supervised === 'boolean';
+}
+
+/** The message type of a pending ask or control request, for its error. */
+function askType(p: PendingAsk): string {
+  return p.type || messageTypeOf(p.message);
 }
 
 function pendingBehaviour(key: string): Behaviour {
