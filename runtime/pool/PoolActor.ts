@@ -6,7 +6,7 @@ import { ActorCell, Status } from '../ActorCell.js';
 import type { ActorRef } from '../ActorRef.js';
 import type { LocalNode } from '../LocalNode.js';
 import { InvalidOptionError, MailboxFullError, TaskAbortedError, errorFromWire } from '../errors.js';
-import type { TaskBatch, TaskOutcome } from './taskWorker.js';
+import type { TaskBatch, TaskOutcomes } from './taskWorker.js';
 
 export const PoolOptionsSchema = z.object({
   id: z.string().min(1).optional(),
@@ -116,18 +116,19 @@ export class PoolCell extends ActorCell {
     this.inFlight++;
     const payload: TaskBatch = { module: this.task.module, name: this.task.name, inputs: batch.map((b) => b.input) };
     const signal = this.timeoutMs !== undefined ? AbortSignal.timeout(this.timeoutMs) : undefined;
-    (this.piscina.run(payload, signal ? { signal } : {}) as Promise<TaskOutcome[]>).then(
+    (this.piscina.run(payload, signal ? { signal } : {}) as Promise<TaskOutcomes>).then(
       (outcomes) => {
+        const { values, errors } = outcomes;
         for (let i = 0; i < batch.length; i++) {
-          const o = outcomes[i]!;
           const b = batch[i]!;
           this.handled++;
-          if (o.ok) {
-            if (b.reply !== undefined) this.node.reply(b.reply, o.value);
-            else if (b.sender !== undefined) this.node.tell(b.sender, o.value, this.ref);
+          const failed = errors?.[i];
+          if (failed === undefined) {
+            if (b.reply !== undefined) this.node.reply(b.reply, values[i]);
+            else if (b.sender !== undefined) this.node.tell(b.sender, values[i], this.ref);
           } else {
             this.failures++;
-            const err = errorFromWire(o.error);
+            const err = errorFromWire(failed);
             if (b.reply !== undefined) this.node.replyError(b.reply, err);
             else this.node.deadLetter(this.id, b.input, `task-failed: ${err.message}`, b.sender, undefined);
           }

@@ -11,8 +11,6 @@ export interface TaskBatch {
   inputs: unknown[];
 }
 
-export type TaskOutcome = { ok: true; value: unknown } | { ok: false; error: WireError };
-
 const tasks = new Map<string, Promise<Task>>();
 
 function load(module: string, name: string): Promise<Task> {
@@ -29,17 +27,24 @@ function load(module: string, name: string): Promise<Task> {
   return p;
 }
 
-export default async function runBatch(batch: TaskBatch): Promise<TaskOutcome[]> {
+/** Results of a batch: values by position, and the errors of the inputs that failed (sparse). */
+export interface TaskOutcomes {
+  values: unknown[];
+  errors?: Record<number, WireError>;
+}
+
+export default async function runBatch(batch: TaskBatch): Promise<TaskOutcomes> {
   const task = await load(batch.module, batch.name);
-  const out: TaskOutcome[] = new Array(batch.inputs.length);
+  const values: unknown[] = new Array(batch.inputs.length);
+  let errors: Record<number, WireError> | undefined;
   for (let i = 0; i < batch.inputs.length; i++) {
     try {
       let v = task.run(batch.inputs[i]);
       if (v instanceof Promise) v = await v;
-      out[i] = { ok: true, value: v };
+      values[i] = v;
     } catch (err) {
-      out[i] = { ok: false, error: errorToWire(err) };
+      (errors ??= {})[i] = errorToWire(err);
     }
   }
-  return out;
+  return errors === undefined ? { values } : { values, errors };
 }
