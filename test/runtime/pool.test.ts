@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ActorSystem, MailboxFullError, MessageValidationError, TaskAbortedError, type ActorRef } from '../../index.js';
+import { Picky, Spin, Square } from '../fixtures/runtime/tasks.js';
+import { Forwarder, Recorder } from '../fixtures/behaviours.js';
+
+describe('pool actors (piscina)', () => {
+  it('answers every ask with its own result, in any volume', async () => {
+    const system = await ActorSystem.start({ workers: 1, logLevel: 'silent' });
+    try {
+      const pool = await system.spawnPool(Square, { threads: 2 });
+      const results = await Promise.all(Array.from({ length: 20_000 }, (_, i) => pool.ask<number>(i)));
+      expect(results).toEqual(Array.from({ length: 20_000 }, (_, i) => i * i));
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('a failing input rejects its own ask only; a bad input fails its zod schema at once', async () => {
+    const system = await ActorSystem.start({ workers: 1, logLevel: 'silent' });
+    try {
+      const picky = await system.spawnPool(Picky, { threads: 1 });
+      const settled = await Promise.allSettled([1, 2, 3, 4, 6, 7].map((n) => picky.ask<number>(n)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(String((settled[2] as PromiseRejectedResult).reason.message)).toContain('no multiples of 3: 3');
+      const square = await system.spawnPool(Square, { threads: 1 });
+      expect(() => (square as ActorRef<unknown>).tell('seven')).toThrow(MessageValidationError);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('a batch over its time limit is aborted with TaskAbortedError', async () => {
+    const system = await ActorSystem.start({ workers: 1, logLevel: 'silent' });
+    try {
+      const spin = await system.spawnPool(Spin, { threads: 1, timeoutMs: 100 });
+      await expect(spin.ask(1000, { timeoutMs: 10_000 })).rejects.toThrow(TaskAbortedError);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('a full queue refuses asks with MailboxFullError, while offer waits for room instead of failing', async () => {
+    const system = await ActorSystem.start({ workers: 1, logLevel: 'silent' });
+    try {
+      const spin = await system.spawnPool(Spin, { threads: 1, maxQueue: 4, maxBatch: 1 });
+      const flood = Array.from({ length: 12 }, () => spin.ask<number>(20, { timeoutMs: 20_000 }).then(() => 'ok', (e: unknown) => e));
+      const outcomes = await Promise.all(flood);
+      expect(outcomes.some((o) => o instanceof MailboxFullError)).toBe(true);
+      // offer: producers wait instead of failing.
+      for (let i = 0; i < 12; i++) await spin.offer(5);
+      // Once the offered inputs have run, the queue has room again and an ask goes through.
+      let done: unknown;
+      for (let attempt = 0; attempt < 50 && done === undefined; attempt++) {
+        done = await spin.ask<number>(1, { timeoutMs: 20_000 }).catch((e: unknown) => (e instanceof MailboxFullError ? undefined : Promise.reject(e)));
+        if (done === undefined) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(done).toBe(1);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('is a ref like any other: an actor on a worker asks it and forwards the result', async () => {
+    const system = await ActorSystem.start({ workers: 2, logLevel: 'silent' });
+    try {
+      const pool = await system.spawnPool(Square, { threads: 1 });
+      const rec = await system.spawn(Recorder, { id: 'rec', placement: { worker: 2 } });
+      // A forwarder on worker 1 sends to the pool with itself as sender; the pool tells results back.
+      const fwd = await system.spawn(Forwarder, { id: 'fwd', args: pool as ActorRef, placement: { worker: 1 } });
+      for (let i = 1; i <= 5; i++) fwd.tell(i);
+      void rec;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await pool.ask(12)).toBe(144);
+    } finally {
+      await system.stop();
+    }
+  });
+});
