@@ -81,6 +81,15 @@ export class Store {
     }
   }
 
+  /**
+   * See other threads' latest commits now: lmdb-js reuses a read transaction within a turn, which
+   * can predate a commit made by another thread a moment ago (a restore must not read a snapshot
+   * that was just deleted elsewhere).
+   */
+  refreshReads(): void {
+    if (!this.isClosed) this.root.resetReadTxn();
+  }
+
   get isClosed(): boolean {
     return this.gate.isClosed;
   }
