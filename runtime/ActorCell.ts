@@ -10,6 +10,21 @@ import type { LocalNode } from './LocalNode.js';
 import type { OverflowPolicy } from './SpawnOptions.js';
 import { Durable, type ActorPersistence } from './persistence/ActorPersistence.js';
 
+interface ParkedOffer { message: unknown; sender: ActorRef | undefined; accepted: () => void; rejected: (err: unknown) => void }
+
+/** The rarely used parts of a cell (see ActorCell.x). */
+interface CellExtras {
+  watchers?: ActorRef[] | undefined;
+  links?: Map<string, ActorRef> | undefined;
+  stashed?: unknown[] | undefined;
+  topics?: string[] | undefined;
+  pendingStopReason?: string | undefined;
+  parked?: ParkedOffer[] | undefined;
+  afterInitHook?: ((s: unknown) => unknown) | undefined;
+  restartTimes?: number[];
+  childCounter?: number;
+}
+
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
 
 /** Marks a mailbox triple whose message is a lifecycle signal, not a user message. */
@@ -46,16 +61,9 @@ export class ActorCell {
   handled = 0;
   failures = 0;
   restarts = 0;
-  private restartTimes: number[] | undefined;
   private ctxCache: CellContext | undefined;
   private refCache: ActorRef | undefined;
-  watchers: ActorRef[] | undefined;
-  /** Linked actors (OTP links): an abnormal exit crosses to them. */
-  links: Map<string, ActorRef> | undefined;
   children: Map<string, ActorRef> | undefined;
-  stashed: unknown[] | undefined;
-  topics: string[] | undefined;
-  pendingStopReason: string | undefined;
   /** Durable mailbox and snapshots, for actors spawned with `persistent`. */
   persistence: ActorPersistence | undefined;
   /** Seq of the durable message being handled (0: none). */
@@ -68,7 +76,25 @@ export class ActorCell {
   supervised = false;
   /** Pool actors take task inputs only, never broadcasts. */
   broadcastable = true;
-  private childCounter = 0;
+  /**
+   * What most actors never use lives in one side object made on first use: an idle actor then
+   * costs one slot for all of it (the accessors below sit on the prototype, not in every actor).
+   */
+  private x: CellExtras | undefined;
+
+  get watchers(): ActorRef[] | undefined { return this.x?.watchers; }
+  set watchers(v: ActorRef[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).watchers = v; }
+  /** Linked actors (OTP links): an abnormal exit crosses to them. */
+  get links(): Map<string, ActorRef> | undefined { return this.x?.links; }
+  set links(v: Map<string, ActorRef> | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).links = v; }
+  get stashed(): unknown[] | undefined { return this.x?.stashed; }
+  set stashed(v: unknown[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).stashed = v; }
+  get topics(): string[] | undefined { return this.x?.topics; }
+  set topics(v: string[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).topics = v; }
+  get pendingStopReason(): string | undefined { return this.x?.pendingStopReason; }
+  set pendingStopReason(v: string | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).pendingStopReason = v; }
+  get parked(): ParkedOffer[] | undefined { return this.x?.parked; }
+  set parked(v: ParkedOffer[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).parked = v; }
 
   constructor(
     readonly node: LocalNode,
@@ -98,7 +124,9 @@ export class ActorCell {
   }
 
   nextChildId(): string {
-    return `${this.id}/${++this.childCounter}`;
+    const x = (this.x ??= {});
+    x.childCounter = (x.childCounter ?? 0) + 1;
+    return `${this.id}/${x.childCounter}`;
   }
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
@@ -144,7 +172,8 @@ export class ActorCell {
     }
   }
 
-  private afterInitHook: ((s: unknown) => unknown) | undefined;
+  private get afterInitHook(): ((s: unknown) => unknown) | undefined { return this.x?.afterInitHook; }
+  private set afterInitHook(v: ((s: unknown) => unknown) | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).afterInitHook = v; }
 
   private afterInit(s: unknown): unknown {
     const h = this.afterInitHook;
@@ -238,7 +267,6 @@ export class ActorCell {
     (this.parked ??= []).push({ message, sender, accepted, rejected });
   }
 
-  parked: { message: unknown; sender: ActorRef | undefined; accepted: () => void; rejected: (err: unknown) => void }[] | undefined;
 
   private admitParked(): void {
     const p = this.parked!;
@@ -383,7 +411,7 @@ export class ActorCell {
   /** Default supervision: restart with fresh state, give up past the intensity. */
   restartInPlace(cause: unknown, messageType: string): void {
     const now = Date.now();
-    const times = (this.restartTimes ??= []);
+    const times = ((this.x ??= {}).restartTimes ??= []);
     times.push(now);
     while (times.length > 0 && times[0]! < now - DEFAULT_RESTART_WINDOW_MS) times.shift();
     if (times.length > DEFAULT_MAX_RESTARTS) {
