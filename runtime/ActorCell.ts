@@ -23,6 +23,10 @@ interface CellExtras {
   afterInitHook?: ((s: unknown) => unknown) | undefined;
   restartTimes?: number[];
   childCounter?: number;
+  paused?: boolean;
+  supervised?: boolean;
+  notBroadcastable?: boolean;
+  sampleAt?: number;
 }
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
@@ -43,8 +47,7 @@ export class ActorCell {
   status: Status = Status.Starting;
   scheduled = false;
   suspended = false;
-  /** A sampled message: when it was enqueued, and how many shifts until it is taken (0: none). */
-  private sampleAt = 0;
+  /** A sampled message: how many shifts until it is taken (0: none); its enqueue time is in x. */
   private sampleLeft = 0;
   /** The scheduler pass this cell last ran in (a batch runs each cell at most once). */
   lastPass = 0;
@@ -70,12 +73,7 @@ export class ActorCell {
   private currentSeq = 0;
   /** Bumped on every pause and restart: a continuation of an older incarnation is dropped. */
   incarnation = 0;
-  /** Taken down by its supervisor (postStop already ran, or was skipped after a crash). */
-  paused = false;
-  /** Started by a supervisor: failures go to the parent instead of the default restart. */
-  supervised = false;
-  /** Pool actors take task inputs only, never broadcasts. */
-  broadcastable = true;
+
   /**
    * What most actors never use lives in one side object made on first use: an idle actor then
    * costs one slot for all of it (the accessors below sit on the prototype, not in every actor).
@@ -93,6 +91,18 @@ export class ActorCell {
   set topics(v: string[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).topics = v; }
   get pendingStopReason(): string | undefined { return this.x?.pendingStopReason; }
   set pendingStopReason(v: string | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).pendingStopReason = v; }
+  /** Taken down by its supervisor (postStop already ran, or was skipped after a crash). */
+  get paused(): boolean { return this.x?.paused === true; }
+  set paused(v: boolean) { if (v || this.x !== undefined) (this.x ??= {}).paused = v; }
+  /** Started by a supervisor: failures go to the parent instead of the default restart. */
+  get supervised(): boolean { return this.x?.supervised === true; }
+  set supervised(v: boolean) { if (v || this.x !== undefined) (this.x ??= {}).supervised = v; }
+  /** Pool actors take task inputs only, never broadcasts. */
+  get broadcastable(): boolean { return this.x?.notBroadcastable !== true; }
+  set broadcastable(v: boolean) { if (!v || this.x !== undefined) (this.x ??= {}).notBroadcastable = !v; }
+  /** When the sampled message was enqueued (see sampleLeft). */
+  private get sampleAt(): number { return this.x?.sampleAt ?? 0; }
+  private set sampleAt(v: number) { (this.x ??= {}).sampleAt = v; }
   get parked(): ParkedOffer[] | undefined { return this.x?.parked; }
   set parked(v: ParkedOffer[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).parked = v; }
 

@@ -67,25 +67,25 @@ describe('fairness', () => {
       const flooder = await system.spawn(Flooder, { id: 'flooder', placement: { worker: 1 }, args: flood as ActorRef });
       const probe = await system.spawn(Probe, { id: 'probe', placement: { worker: 1 } });
       expect(await flooder.ask({ type: 'flood', n: FLOOD })).toBe(FLOOD);
-      const seenByProbe = await probe.ask<number>('progress', { timeoutMs: 20_000 });
+      const seenByProbe = await probe.ask<number>('progress', { timeoutMs: 60_000 });
       // The probe answered while most of the flood was still queued.
       expect(seenByProbe).toBeLessThan(FLOOD / 2);
       // ...and the flood is then handled completely, exactly once each.
-      expect(await flood.ask('count', { timeoutMs: 20_000 })).toBe(FLOOD);
-      expect(await probe.ask('progress')).toBe(FLOOD);
+      expect(await flood.ask('count', { timeoutMs: 60_000 })).toBe(FLOOD);
+      expect(await probe.ask('progress', { timeoutMs: 60_000 })).toBe(FLOOD);
     });
-  });
+  }, 120_000);
 
   it('an actor flooded with 200,000 messages from the main thread does not starve a neighbour', async () => {
     await withSystem(async (system) => {
       const flood = await system.spawn(Flood, { id: 'flood', placement: { worker: 2 }, args: 5 });
       const probe = await system.spawn(Probe, { id: 'probe', placement: { worker: 2 } });
       for (let i = 0; i < FLOOD; i++) flood.tell(i);
-      const seenByProbe = await probe.ask<number>('progress', { timeoutMs: 20_000 });
+      const seenByProbe = await probe.ask<number>('progress', { timeoutMs: 60_000 });
       expect(seenByProbe).toBeLessThan(FLOOD / 2);
-      expect(await flood.ask('count', { timeoutMs: 20_000 })).toBe(FLOOD);
+      expect(await flood.ask('count', { timeoutMs: 60_000 })).toBe(FLOOD);
     });
-  });
+  }, 120_000);
 
   it('turns alternate: between two turns of a neighbour, the flooded actor handles at most ~one throughput of messages', async () => {
     await withSystem(async (system) => {
