@@ -58,7 +58,6 @@ export class ActorPersistence {
    * after it, in order. Synchronous (LMDB reads are), so nothing can arrive in between.
    */
   recover(resolve: (id: string, node: number, behaviour: string) => ActorRef): { message: Durable; sender: ActorRef | undefined }[] {
-    this.store.refreshReads();
     const snap = this.store.snapshots.load(this.actorId);
     if (snap !== undefined && snap.behaviour === this.behaviour) {
       this.restored = { state: snap.state };
