@@ -1,29 +1,8 @@
-import { ActorSystem, type ActorRef, type SystemEvent, type SystemOptions } from '../../index.js';
+import type { ActorRef, ActorSystem, SystemEvent } from '../../index.js';
+import { sleep } from '../runtime/helpers.js';
 
-/**
- * Start a system with 2 workers and silent logs (the runtime logs every injected failure at warn
- * or error; TROUPE_TEST_LOG names a level to see them). Monitoring stays at its defaults (samples
- * once a minute) unless a test configures it, so it never interferes with a supervision test.
- */
-export function startSystem(options: SystemOptions = {}): Promise<ActorSystem> {
-  return ActorSystem.start({
-    workers: 2,
-    logLevel: (process.env.TROUPE_TEST_LOG as SystemOptions['logLevel']) ?? 'silent',
-    ...options,
-  });
-}
-
-/** Run `fn` against a fresh system and always stop it. */
-export async function withSystem<T>(fn: (system: ActorSystem) => Promise<T>, options: SystemOptions = {}): Promise<T> {
-  const system = await startSystem(options);
-  try {
-    return await fn(system);
-  } finally {
-    await system.stop({ deadlineMs: 1000 });
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// One way to start and stop a test system for every suite: the runtime tests' helpers.
+export { startSystem, withSystem, sleep } from '../runtime/helpers.js';
 
 /**
  * Poll `probe` until `done(value)` or the time is up, and return the last value either way: the test
