@@ -28,6 +28,8 @@ const VALIDATED = 1 << 16;
 const DRAIN_BATCH = 4096;
 /** Flag on a frame re-delivered after being held for an unknown target. */
 const HELD = 1 << 8;
+/** Largest mailbox that migrates with its actor (the packet must fit well inside one ring). */
+const MIGRATE_MAX_QUEUED = 4000;
 /** Registry updates per control frame. */
 const REGISTRY_BATCH = 2048;
 /** Actor turns between two polls of the rings (and two flushes of outgoing frames). */
@@ -955,6 +957,11 @@ export class LocalNode implements RefHost {
     const cell = this.cells.get(id);
     if (cell === undefined || cell.status !== Status.Ready || to === this.id || this.out[to] === undefined) {
       done(new ActorNotFoundError(`actor '${id}' cannot migrate from worker ${this.id} to worker ${to}`, { actor: id, worker: this.id, to }));
+      return;
+    }
+    if (cell.queued > MIGRATE_MAX_QUEUED) {
+      // The packet crosses one ring in one frame: refuse before anything is taken apart.
+      done(new InvalidOptionError(`actor '${id}' has ${cell.queued} queued messages; at most ${MIGRATE_MAX_QUEUED} migrate with it`, { actor: id, queued: cell.queued }));
       return;
     }
     if (cell.suspended || this.current === cell || cell.children !== undefined && cell.children.size > 0) {
