@@ -1,4 +1,4 @@
-import type { Database, RangeOptions, RootDatabase } from 'lmdb';
+import type { Database, RangeOptions, RootDatabase, Transaction } from 'lmdb';
 import type { CommitGate } from './CommitGate.js';
 import { assertKeyPart } from './keyRanges.js';
 import { SequenceAllocator, type CounterKey } from './SequenceAllocator.js';
@@ -60,17 +60,33 @@ export class DurableMailboxLog {
     }
   }
 
-  /** Unprocessed messages of one actor, lowest seq first (committed appends only). */
-  pending<E = unknown>(actorId: string, limit?: number): PendingMessage<E>[] {
+  /**
+   * Unprocessed messages of one actor, lowest seq first (committed appends only). `txn`: read in
+   * that transaction (see Store.readLatest) instead of this thread's current one.
+   */
+  pending<E = unknown>(actorId: string, limit?: number, txn?: Transaction): PendingMessage<E>[] {
     this.gate.assertOpen();
     assertKeyPart(actorId, 'actorId');
     const out: PendingMessage<E>[] = [];
     const range: RangeOptions = { start: [actorId, 0], end: [actorId, Infinity] };
     if (limit !== undefined) range.limit = limit;
+    if (txn !== undefined) range.transaction = txn;
     for (const { key, value } of this.log.getRange(range)) {
       out.push({ seq: key[1], envelope: value as E });
     }
     return out;
+  }
+
+  /**
+   * What a restore takes from the log, read in `txn` (from Store.readLatest, with the snapshot): the
+   * pending messages, and the actor's seq counter re-read from the same view so that its next append
+   * continues after every seq any thread handed out. This thread's cached counter is stale when
+   * the actor was hosted elsewhere since its last stay here.
+   */
+  recover<E = unknown>(actorId: string, txn: Transaction): PendingMessage<E>[] {
+    const pending = this.pending<E>(actorId, undefined, txn);
+    this.seqs.resync(actorId, txn);
+    return pending;
   }
 
   pendingCount(actorId: string): number {

@@ -1,4 +1,4 @@
-import type { Database } from 'lmdb';
+import type { Database, RangeOptions, Transaction } from 'lmdb';
 import type { CommitGate } from './CommitGate.js';
 
 export type CounterKey = [kind: string, ownerId: string];
@@ -13,7 +13,7 @@ export type CounterKey = [kind: string, ownerId: string];
  * number is max(counter row, newest key).
  *
  * One thread appends to a given owner at a time (the actor's host); two threads appending to the
- * same owner would each count from their own cache.
+ * same owner would each count from their own cache. A thread taking an owner over calls `resync`.
  */
 export class SequenceAllocator {
   private readonly last = new Map<string, number>();
@@ -49,6 +49,17 @@ export class SequenceAllocator {
     return this.last.get(ownerId) ?? this.load(ownerId);
   }
 
+  /**
+   * Re-read the last number in `txn`, for an owner about to be hosted here again. The cache is per
+   * thread and never re-read: if the owner lived on another thread since, it appended there past
+   * what this cache holds, and counting on from it would hand out seqs that are still in the log
+   * (overwriting pending entries) or that a snapshot already covers. The cached value wins when
+   * higher: this thread's own latest appends may not have committed yet.
+   */
+  resync(ownerId: string, txn: Transaction): void {
+    this.last.set(ownerId, Math.max(this.last.get(ownerId) ?? 0, this.read(ownerId, txn)));
+  }
+
   /** Drop the cached value; the caller removes the persisted counter in the same transaction. */
   forget(ownerId: string): void {
     this.last.delete(ownerId);
@@ -60,14 +71,18 @@ export class SequenceAllocator {
   }
 
   private load(ownerId: string): number {
-    const stored = this.counters.get([this.kind, ownerId]) ?? 0;
-    let newest = 0;
-    for (const key of this.log.getKeys({ start: [ownerId, Infinity], end: [ownerId, 0], reverse: true, limit: 1 })) {
-      newest = key[1];
-    }
-    const last = Math.max(stored, newest);
+    const last = this.read(ownerId, undefined);
     this.last.set(ownerId, last);
     return last;
+  }
+
+  private read(ownerId: string, transaction: Transaction | undefined): number {
+    const stored = this.counters.get([this.kind, ownerId], transaction && { transaction }) ?? 0;
+    let newest = 0;
+    const range: RangeOptions = { start: [ownerId, Infinity], end: [ownerId, 0], reverse: true, limit: 1 };
+    if (transaction) range.transaction = transaction;
+    for (const key of this.log.getKeys(range)) newest = key[1];
+    return Math.max(stored, newest);
   }
 
   private readonly flush = (): void => {

@@ -1,4 +1,4 @@
-import type { Database, RootDatabase } from 'lmdb';
+import type { Database, RootDatabase, Transaction } from 'lmdb';
 import type { CommitGate } from './CommitGate.js';
 import { assertKeyPart } from './keyRanges.js';
 
@@ -40,10 +40,11 @@ export class SnapshotStore {
     }
   }
 
-  load<S = unknown>(actorId: string): StoredSnapshot<S> | undefined {
+  /** `txn`: read in that transaction (see Store.readLatest) instead of this thread's current one. */
+  load<S = unknown>(actorId: string, txn?: Transaction): StoredSnapshot<S> | undefined {
     this.gate.assertOpen();
     assertKeyPart(actorId, 'actorId');
-    return this.db.get(actorId) as StoredSnapshot<S> | undefined;
+    return this.db.get(actorId, txn && { transaction: txn }) as StoredSnapshot<S> | undefined;
   }
 
   /** Resolves true if a snapshot existed. */

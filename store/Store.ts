@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RootDatabase } from 'lmdb';
+import type { RootDatabase, Transaction } from 'lmdb';
 import { StorageError } from '../runtime/errors.js';
 import { defaultLoggerFor, type Logger } from '../runtime/logger.js';
 import { CommitGate } from './CommitGate.js';
@@ -82,12 +82,29 @@ export class Store {
   }
 
   /**
-   * See other threads' latest commits now: lmdb-js reuses a read transaction within a turn, which
-   * can predate a commit made by another thread a moment ago (a restore must not read a snapshot
-   * that was just deleted elsewhere).
+   * Runs `read` with a read transaction begun now; reads given it (`{ transaction }`, or the `txn`
+   * parameter of load/pending/recover) all see the store as of this call, one snapshot.
+   *
+   * Fresh: lmdb-js keeps one read transaction per thread for a whole event turn and renews it early
+   * only after this thread's own commits, so a plain read may predate a commit another thread made
+   * a moment ago (a restore would take the snapshot before the actor's final one, and lose what
+   * the newer one covers). The reset makes the next transaction start at the latest commit.
+   *
+   * One snapshot: a restore pairs a snapshot with the log entries after it, and the pair is only
+   * exact if both come from the same commit (acks remove entries only once a later snapshot
+   * committed, so a log read newer than its snapshot lacks messages neither holds). Pinning the
+   * transaction, rather than relying on the cached one staying current between two reads, keeps
+   * that true even if something resets the thread's read transaction in between.
    */
-  refreshReads(): void {
-    if (!this.isClosed) this.root.resetReadTxn();
+  readLatest<T>(read: (txn: Transaction) => T): T {
+    this.gate.assertOpen();
+    this.root.resetReadTxn();
+    const txn = this.root.useReadTransaction();
+    try {
+      return read(txn);
+    } finally {
+      txn.done();
+    }
   }
 
   get isClosed(): boolean {

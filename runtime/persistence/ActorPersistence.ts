@@ -58,7 +58,13 @@ export class ActorPersistence {
    * after it, in order. Synchronous (LMDB reads are), so nothing can arrive in between.
    */
   recover(resolve: (id: string, node: number, behaviour: string) => ActorRef): { message: Durable; sender: ActorRef | undefined }[] {
-    const snap = this.store.snapshots.load(this.actorId);
+    // The previous incarnation may have run on another thread and committed its last snapshot and
+    // acks a moment ago: both reads must see its latest commit (this thread's cached read
+    // transaction may predate it) and the same one (see Store.readLatest).
+    const { snap, pending } = this.store.readLatest((txn) => ({
+      snap: this.store.snapshots.load(this.actorId, txn),
+      pending: this.mailbox ? this.store.mailboxes.recover<StoredEnvelope>(this.actorId, txn) : [],
+    }));
     if (snap !== undefined && snap.behaviour === this.behaviour) {
       this.restored = { state: snap.state };
       this.lastProcessed = this.lastAcked = snap.seq;
@@ -66,7 +72,7 @@ export class ActorPersistence {
     }
     if (!this.mailbox) return [];
     const out: { message: Durable; sender: ActorRef | undefined }[] = [];
-    for (const p of this.store.mailboxes.pending<StoredEnvelope>(this.actorId)) {
+    for (const p of pending) {
       if (p.seq <= this.lastProcessed) {
         void this.store.mailboxes.ack(this.actorId, p.seq).catch(() => undefined); // covered by the snapshot
         continue;
