@@ -27,6 +27,12 @@ interface CellExtras {
   supervised?: boolean;
   notBroadcastable?: boolean;
   sampleAt?: number;
+  failures?: number;
+  restarts?: number;
+  incarnation?: number;
+  persistence?: ActorPersistence | undefined;
+  currentSeq?: number;
+  overflow?: OverflowPolicy;
 }
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
@@ -62,17 +68,9 @@ export class ActorCell {
     return this.mb === undefined ? 0 : this.mb.size;
   }
   handled = 0;
-  failures = 0;
-  restarts = 0;
   private ctxCache: CellContext | undefined;
   private refCache: ActorRef | undefined;
   children: Map<string, ActorRef> | undefined;
-  /** Durable mailbox and snapshots, for actors spawned with `persistent`. */
-  persistence: ActorPersistence | undefined;
-  /** Seq of the durable message being handled (0: none). */
-  private currentSeq = 0;
-  /** Bumped on every pause and restart: a continuation of an older incarnation is dropped. */
-  incarnation = 0;
 
   /**
    * What most actors never use lives in one side object made on first use: an idle actor then
@@ -103,6 +101,22 @@ export class ActorCell {
   /** When the sampled message was enqueued (see sampleLeft). */
   private get sampleAt(): number { return this.x?.sampleAt ?? 0; }
   private set sampleAt(v: number) { (this.x ??= {}).sampleAt = v; }
+  get failures(): number { return this.x?.failures ?? 0; }
+  set failures(v: number) { (this.x ??= {}).failures = v; }
+  get restarts(): number { return this.x?.restarts ?? 0; }
+  set restarts(v: number) { (this.x ??= {}).restarts = v; }
+  /** Bumped on every pause and restart: a continuation of an older incarnation is dropped. */
+  get incarnation(): number { return this.x?.incarnation ?? 0; }
+  set incarnation(v: number) { (this.x ??= {}).incarnation = v; }
+  /** Durable mailbox and snapshots, for actors spawned with `persistent`. */
+  get persistence(): ActorPersistence | undefined { return this.x?.persistence; }
+  set persistence(v: ActorPersistence | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).persistence = v; }
+  /** Seq of the durable message being handled (0: none). */
+  private get currentSeq(): number { return this.x?.currentSeq ?? 0; }
+  private set currentSeq(v: number) { if (v !== 0 || this.x !== undefined) (this.x ??= {}).currentSeq = v; }
+  /** What a bounded mailbox does when full. */
+  get overflow(): OverflowPolicy { return this.x?.overflow ?? 'reject'; }
+  set overflow(v: OverflowPolicy) { if (v !== 'reject' || this.x !== undefined) (this.x ??= {}).overflow = v; }
   get parked(): ParkedOffer[] | undefined { return this.x?.parked; }
   set parked(v: ParkedOffer[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).parked = v; }
 
@@ -114,7 +128,6 @@ export class ActorCell {
     readonly parent: ActorRef | undefined,
     readonly throughput: number,
     readonly capacity: number,
-    readonly overflow: OverflowPolicy,
   ) {}
 
   get ref(): ActorRef {
@@ -306,13 +319,14 @@ export class ActorCell {
     const receive = this.behaviour.receive;
     const ctx = this.ctx;
     let budget = this.throughput;
+    const durable = this.persistence;
     node.current = this;
     while (budget-- > 0 && mb.size > 0) {
       mb.shift();
       let m = mb.message;
       let timedAt = 0;
       if (this.sampleLeft !== 0 && --this.sampleLeft === 0) timedAt = performance.now();
-      if (this.persistence !== undefined && m instanceof Durable) {
+      if (durable !== undefined && m instanceof Durable) {
         this.currentSeq = m.seq;
         m = m.message;
       }
@@ -324,7 +338,7 @@ export class ActorCell {
         r = mb.reply === SIGNAL ? this.signal(m as Signal) : receive(this.state, m, ctx);
       } catch (err) {
         this.fail(err, m, ctx.replyTo, ctx.sender);
-        if (this.currentSeq !== 0) this.durableDone();
+        if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
         if (this.status !== Status.Ready) break;
         continue;
       }
@@ -336,7 +350,7 @@ export class ActorCell {
         this.state = r;
       }
       this.handled++;
-      if (this.currentSeq !== 0) this.durableDone();
+      if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
       if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - this.sampleAt, performance.now() - timedAt);
       if (this.status !== Status.Ready) break;
     }

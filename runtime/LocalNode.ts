@@ -911,8 +911,9 @@ export class LocalNode implements RefHost {
     const placeholder = known ?? pendingBehaviour(spec.behaviour);
     const cell = new ActorCell(
       this, spec.id, placeholder, spec.args, parent,
-      spec.throughput ?? this.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY, spec.overflow ?? 'reject',
+      spec.throughput ?? this.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY,
     );
+    if (spec.overflow !== undefined) cell.overflow = spec.overflow;
     cell.supervised = spec.supervised === true;
     if (spec.persistent !== undefined) {
       const store = this.store;
@@ -957,6 +958,12 @@ export class LocalNode implements RefHost {
     const cell = this.cells.get(id);
     if (cell === undefined || cell.status !== Status.Ready || to === this.id || this.out[to] === undefined) {
       done(new ActorNotFoundError(`actor '${id}' cannot migrate from worker ${this.id} to worker ${to}`, { actor: id, worker: this.id, to }));
+      return;
+    }
+    if (cell.persistence !== undefined) {
+      // Its durable log, snapshot cadence and sequence numbers belong to this thread's cell: a moved
+      // cell would accept offers without logging them (lost at the next restart). Refuse instead.
+      done(new InvalidOptionError(`actor '${id}' is persistent; persistent actors do not migrate`, { actor: id, worker: this.id }));
       return;
     }
     if (cell.queued > MIGRATE_MAX_QUEUED) {
@@ -1013,7 +1020,8 @@ export class LocalNode implements RefHost {
     // behaviour still has to be imported on this thread: it takes messages, runs once loaded.
     const known = this.behaviours.get(p.behaviour);
     const parent = p.parent ? this.resolveRef(p.parent[0], p.parent[1], p.parent[2]) : undefined;
-    const cell = new ActorCell(this, p.id, known ?? pendingBehaviour(p.behaviour), p.args, parent, p.throughput, p.capacity ?? Number.POSITIVE_INFINITY, p.overflow);
+    const cell = new ActorCell(this, p.id, known ?? pendingBehaviour(p.behaviour), p.args, parent, p.throughput, p.capacity ?? Number.POSITIVE_INFINITY);
+    cell.overflow = p.overflow;
     cell.supervised = p.supervised;
     cell.state = p.state;
     cell.handled = p.handled;
@@ -1034,7 +1042,7 @@ export class LocalNode implements RefHost {
       cell.behaviour = b;
       if (cell.status === Status.Starting) cell.status = Status.Ready;
       cell.afterTurn();
-      this.notifyRegistry({ t: 'moved', id: p.id, node: this.id });
+      this.moved(p.id, this.id);
       done();
     };
     if (known !== undefined) ready(known);
@@ -1058,29 +1066,48 @@ export class LocalNode implements RefHost {
       }
     }
     this.knowBehaviour(behaviour);
-    const id = options?.id !== undefined ? `${parent.id}/${options.id}` : parent.nextChildId();
-    if (parent.children?.has(id) === true) {
-      throw new InvalidOptionError(`actor '${parent.id}' already has a child named '${options!.id}'`, { actor: parent.id, child: id });
+    let id: string;
+    if (options?.id !== undefined) {
+      id = `${parent.id}/${options.id}`;
+      if (parent.children?.has(id) === true) {
+        throw new InvalidOptionError(`actor '${parent.id}' already has a child named '${options.id}'`, { actor: parent.id, child: id });
+      }
+    } else {
+      // A named child may already hold the next number ('parent/3'): numbered ids skip it.
+      do id = parent.nextChildId(); while (parent.children?.has(id) === true);
     }
     const placement = options?.placement ?? 'hash';
     const node = placement === 'local' || this.workers === 0 ? this.id
       : typeof placement === 'object' ? placement.worker
       : workerForId(id, this.workers);
-    const spec: SpawnSpec = {
-      behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, this.id, parent.behaviour.key],
-      capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
-      supervised: options?.supervised,
-      persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
-    };
-    if (node === this.id) spec.parentRef = parent.ref;
-    const ref = node === this.id ? this.spawnLocal(spec)?.ref : undefined;
-    const childRef = ref ?? this.resolveRef(id, node, behaviour.key);
-    if (node !== this.id) {
-      if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
-      void this.control(node, { t: 'spawn', spec }).catch(() => undefined);
+    let childRef: ActorRef;
+    if (node === this.id && options?.persistent === undefined && options?.groups === undefined) {
+      // The common case, a plain child on this thread, is built straight from the options: a
+      // million spawns must not cost a million spec objects.
+      if (this.cells.has(id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${this.id}`, { actor: id, worker: this.id });
+      const cell = new ActorCell(this, id, behaviour, options?.args, parent.ref, options?.throughput ?? this.settings.throughput, options?.mailbox?.capacity ?? Number.POSITIVE_INFINITY);
+      if (options?.mailbox?.overflow !== undefined) cell.overflow = options.mailbox.overflow;
+      if (options?.supervised === true) cell.supervised = true;
+      this.cells.set(id, cell);
+      cell.start();
+      childRef = cell.ref;
+    } else {
+      const spec: SpawnSpec = {
+        behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, this.id, parent.behaviour.key],
+        capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
+        supervised: options?.supervised,
+        persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
+      };
+      if (node === this.id) spec.parentRef = parent.ref;
+      const ref = node === this.id ? this.spawnLocal(spec)?.ref : undefined;
+      childRef = ref ?? this.resolveRef(id, node, behaviour.key);
+      if (node !== this.id) {
+        if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
+        void this.control(node, { t: 'spawn', spec }).catch(() => undefined);
+      }
     }
     (parent.children ??= new Map()).set(id, childRef);
-    this.notifyRegistry({ t: 'registered', id, node, behaviour: behaviour.key, parent: parent.id });
+    this.registered(id, node, behaviour.key, parent.id);
     return childRef;
   }
 
@@ -1153,7 +1180,7 @@ export class LocalNode implements RefHost {
         if (cell.parent.node === this.id) this.cells.get(cell.parent.id)?.children?.delete(cell.id);
         else void this.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id }).catch(() => undefined);
       }
-      this.notifyRegistry({ t: 'unregistered', id: cell.id, reason });
+      this.unregistered(cell.id, reason);
       this.propagateExit(cell, reason);
       if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
         this.emitEvent({ type: 'stopped', actor: cell.id, worker: this.id, reason });
@@ -1417,18 +1444,26 @@ export class LocalNode implements RefHost {
   private registryBatch: string[] = [];
   private registryBehaviours: string[] = [];
 
-  private notifyRegistry(msg: Record<string, unknown>): void {
-    if (this.id === 0) { this.controlHook?.(0, msg, 0); return; }
+  private registered(id: string, node: number, behaviour: string, parent: string | undefined): void {
+    if (this.id === 0) { this.controlHook?.(0, { t: 'registered', id, node, behaviour, parent }, 0); return; }
     if (this.closed) return;
-    if (msg.t === 'moved') {
-      this.registryBatch.push(`>${msg.id as string}\x1f${msg.node as number}`);
-    } else if (msg.t === 'registered') {
-      let b = this.registryBehaviours.indexOf(msg.behaviour as string);
-      if (b < 0) b = this.registryBehaviours.push(msg.behaviour as string) - 1;
-      this.registryBatch.push(`+${msg.id as string}\x1f${msg.node as number}\x1f${b}\x1f${(msg.parent as string | undefined) ?? ''}`);
-    } else {
-      this.registryBatch.push(`-${msg.id as string}`);
-    }
+    let b = this.registryBehaviours.indexOf(behaviour);
+    if (b < 0) b = this.registryBehaviours.push(behaviour) - 1;
+    this.batchRegistry(`+${id}\x1f${node}\x1f${b}\x1f${parent ?? ''}`);
+  }
+
+  private unregistered(id: string, reason: string): void {
+    if (this.id === 0) { this.controlHook?.(0, { t: 'unregistered', id, reason }, 0); return; }
+    if (!this.closed) this.batchRegistry(`-${id}`);
+  }
+
+  private moved(id: string, node: number): void {
+    if (this.id === 0) { this.controlHook?.(0, { t: 'moved', id, node }, 0); return; }
+    if (!this.closed) this.batchRegistry(`>${id}\x1f${node}`);
+  }
+
+  private batchRegistry(record: string): void {
+    this.registryBatch.push(record);
     if (this.registryBatch.length === 1) this.markDirty(this.out[0]!);
     if (this.registryBatch.length >= REGISTRY_BATCH) this.sendRegistryBatch();
   }
