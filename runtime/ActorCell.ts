@@ -149,7 +149,9 @@ export class ActorCell {
   nextChildId(): string {
     const x = (this.x ??= {});
     x.childCounter = (x.childCounter ?? 0) + 1;
-    return `${this.id}/${x.childCounter}`;
+    // A concatenation is a tree of parts (a cons string, ~64 bytes more than the text) until V8
+    // flattens it; trim() hands back the flat copy, so an id held for the actor's life is one string.
+    return `${this.id}/${x.childCounter}`.trim();
   }
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */

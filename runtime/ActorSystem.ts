@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import type { AskOptions } from '../actors/ActorContext.js';
 import { isBehaviour, type Behaviour } from '../actors/Behaviour.js';
 import { ActorRef } from './ActorRef.js';
-import { LocalNode, type NodeStats, type SpawnSpec } from './LocalNode.js';
+import { LocalNode, type NodeStats, type RegistryBatch, type SpawnSpec } from './LocalNode.js';
 import { SystemMonitor } from './SystemMonitor.js';
+import { Registry } from './Registry.js';
 import type { Alert } from '../supervisor/Alert.js';
 import type { AlertThresholdsInput } from '../supervisor/AlertThresholds.js';
 import { resolveSystemOptions, type ResolvedSystemOptions, type SystemOptions } from './SystemOptions.js';
@@ -44,8 +45,7 @@ export class ActorSystem {
   /** @internal */
   readonly node: LocalNode;
   private readonly workers: Worker[] = [];
-  private readonly registry = new Map<string, ActorInfo & { ref: ActorRef; spec?: SpawnSpec }>();
-  private readonly perWorker: number[];
+  private readonly registry: Registry;
   private idCounter = 0;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private stopPromise: Promise<void> | undefined;
@@ -69,7 +69,7 @@ export class ActorSystem {
     }
     const doorbells = Array.from({ length: n }, () => new SharedArrayBuffer(8));
     this.topology = { rings, doorbells };
-    this.perWorker = new Array<number>(n).fill(0);
+    this.registry = new Registry(n);
     this.node = new LocalNode(
       { id: 0, workers: options.workers, rings, doorbells },
       { throughput: options.throughput, askTimeoutMs: options.askTimeoutMs, sliceMs: options.sliceMs, idleSpinMicros: 0, askSpinMicros: options.askSpinMicros, persistence: options.persistence },
@@ -95,7 +95,7 @@ export class ActorSystem {
         },
       }, this.log);
     }
-    this.node.lookupHook = (id) => this.registry.get(id)?.ref;
+    this.node.lookupHook = (id) => this.registry.get(id)?.ref(id);
   }
 
   private readonly topology: { rings: (SharedArrayBuffer | null)[][]; doorbells: SharedArrayBuffer[] };
@@ -243,7 +243,7 @@ export class ActorSystem {
     for (const [actorId, info] of this.registry) {
       if (info.worker !== id) continue;
       if (info.spec !== undefined) rehost.push(info.spec);
-      else { this.registry.delete(actorId); this.perWorker[id]!--; }
+      else this.registry.delete(actorId);
     }
     const ready = this.startWorker(id, rehost);
     this.node.relink(id, rings[0]![id]!, rings[id]![0]!);
@@ -295,8 +295,7 @@ export class ActorSystem {
     if (spec.persistent !== undefined && this.options.persistence === undefined) {
       throw new InvalidOptionError(`actor '${id}' is persistent but the system has no persistence configured (ActorSystem.start({ persistence: { path } }))`, { actor: id, option: 'persistent' });
     }
-    this.registry.set(id, { id, worker: node, behaviour: behaviour.key, ref: ref as ActorRef, spec });
-    this.perWorker[node]!++;
+    this.registry.addSpawned(id, node, behaviour.key, spec, ref as ActorRef);
     return this.startSpec(spec, node, ref as ActorRef) as Promise<ActorRef<M>>;
   }
 
@@ -304,7 +303,7 @@ export class ActorSystem {
     try {
       await this.node.control(node, { t: 'spawn', spec }, true, Math.max(this.options.askTimeoutMs, 30_000));
     } catch (err) {
-      if (this.registry.get(spec.id)?.ref === ref) { this.registry.delete(spec.id); this.perWorker[node]!--; }
+      if (this.registry.get(spec.id)?.spawnedRef === ref) this.registry.delete(spec.id);
       throw err;
     }
     return ref;
@@ -325,7 +324,7 @@ export class ActorSystem {
   async saveSession(sessionId?: string): Promise<string> {
     const store = this.requireStore('saveSession');
     for (let w = 1; w <= this.options.workers; w++) await this.node.control(w, { t: 'snapshot-all' }, true);
-    const actors = [...this.registry.values()].filter((a) => a.spec !== undefined).map((a) => a.spec!);
+    const actors = [...this.registry].filter(([, a]) => a.spec !== undefined).map(([, a]) => a.spec!);
     const data = { actors, savedAt: Date.now(), workers: this.options.workers };
     if (sessionId === undefined) return store.sessions.create(data);
     await store.sessions.save(sessionId, data);
@@ -348,11 +347,10 @@ export class ActorSystem {
       refs.push(...(await Promise.all(batch.map(async (spec) => {
         const b = await loadBehaviour(spec.behaviour);
         this.node.knowBehaviour(b);
-        if (this.registry.has(spec.id)) return this.registry.get(spec.id)!.ref;
+        if (this.registry.has(spec.id)) return this.registry.get(spec.id)!.ref(spec.id);
         const node = this.place(spec.id, undefined);
         const ref = new ActorRef(spec.id, node, spec.behaviour);
-        this.registry.set(spec.id, { id: spec.id, worker: node, behaviour: spec.behaviour, ref, spec });
-        this.perWorker[node]!++;
+        this.registry.addSpawned(spec.id, node, spec.behaviour, spec, ref);
         return this.startSpec(spec, node, ref);
       }))));
       done += batch.length;
@@ -386,7 +384,7 @@ export class ActorSystem {
     this.node.cells.set(id, cell);
     this.pools.push(cell);
     const ref = cell.ref as ActorRef<I>;
-    this.registry.set(id, { id, worker: 0, behaviour: task.key, ref: ref as ActorRef });
+    this.registry.addSpawned(id, 0, task.key, undefined, ref as ActorRef);
     return ref;
   }
 
@@ -406,7 +404,7 @@ export class ActorSystem {
       let best = 0;
       for (let w = 1; w <= n; w++) {
         if (this.draining.has(w) && this.draining.size < n) continue;
-        if (best === 0 || this.perWorker[w]! < this.perWorker[best]!) best = w;
+        if (best === 0 || this.registry.perWorker[w]! < this.registry.perWorker[best]!) best = w;
       }
       return best;
     }
@@ -431,11 +429,7 @@ export class ActorSystem {
     const from = info?.worker ?? ref.node;
     if (from === toWorker) return;
     await this.node.control(from, { t: 'migrate-out', id: ref.id, to: toWorker }, true);
-    if (info !== undefined && info.worker !== toWorker) {
-      this.perWorker[info.worker]!--;
-      info.worker = toWorker;
-      this.perWorker[toWorker]!++;
-    }
+    this.registry.move(ref.id, toWorker);
   }
 
   /** Drain policy: move the actor with the deepest mailbox off an overloaded worker to the calmest one. */
@@ -489,7 +483,7 @@ export class ActorSystem {
   }
 
   lookup<M = unknown>(id: string): ActorRef<M> | undefined {
-    return this.registry.get(id)?.ref as ActorRef<M> | undefined;
+    return this.registry.get(id)?.ref(id) as ActorRef<M> | undefined;
   }
 
   exists(id: string): boolean {
@@ -498,7 +492,7 @@ export class ActorSystem {
 
   list(filter: { behaviour?: string; worker?: number } = {}): ActorInfo[] {
     const out: ActorInfo[] = [];
-    for (const { id, worker, behaviour, parent } of this.registry.values()) {
+    for (const [id, { worker, behaviour, parent }] of this.registry) {
       if (filter.worker !== undefined && worker !== filter.worker) continue;
       if (filter.behaviour !== undefined && !behaviour.endsWith(`#${filter.behaviour}`) && behaviour !== filter.behaviour) continue;
       out.push(parent === undefined ? { id, worker, behaviour } : { id, worker, behaviour, parent });
@@ -511,7 +505,7 @@ export class ActorSystem {
     if (typeof target !== 'string') {
       throw new InvalidOptionError(`the target must be an ActorRef or an actor id, got ${target === null ? 'null' : typeof target}`, { option: 'target' });
     }
-    const ref = this.registry.get(target)?.ref;
+    const ref = this.registry.get(target)?.ref(target);
     if (ref === undefined) throw new ActorNotFoundError(`no actor named '${target}' is registered`, { actor: target });
     return ref;
   }
@@ -541,29 +535,20 @@ export class ActorSystem {
   private onControl(origin: number, msg: Record<string, unknown>, corr: number): boolean {
     switch (msg.t) {
       case 'registry': {
-        const behaviours = msg.behaviours as string[];
-        for (const rec of (msg.data as string).split('\x1e')) {
-          if (rec.charCodeAt(0) === 62 /* > */) {
-            const [id, node] = rec.slice(1).split('\x1f') as [string, string];
-            const info = this.registry.get(id);
-            if (info !== undefined && info.worker !== Number(node)) {
-              this.perWorker[info.worker]!--;
-              info.worker = Number(node);
-              this.perWorker[info.worker]!++;
-              if (info.spec !== undefined) info.spec = { ...info.spec }; // re-hosting follows the new worker
-            }
-            continue;
-          }
-          if (rec.charCodeAt(0) === 43 /* + */) {
-            const [id, node, b, parent] = rec.slice(1).split('\x1f') as [string, string, string, string];
+        // See LocalNode.sendRegistryBatch for the layout.
+        const { behaviours, parents, ops, ids, info } = msg as unknown as RegistryBatch;
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
+          const op = ops.charCodeAt(i);
+          if (op === 43 /* + */) {
             if (this.registry.has(id)) continue;
-            const worker = Number(node);
-            const behaviour = behaviours[Number(b)]!;
-            this.registry.set(id, { id, worker, behaviour, parent: parent === '' ? undefined : parent, ref: new ActorRef(id, worker, behaviour) });
-            this.perWorker[worker]!++;
+            const v = info[i]!;
+            const p = v >>> 20;
+            this.registry.addReported(id, v & 0xff, behaviours[(v >>> 8) & 0xfff]!, p === 0 ? undefined : parents[p - 1]);
+          } else if (op === 62 /* > */) {
+            this.registry.move(id, info[i]!);
           } else {
-            const info = this.registry.get(rec.slice(1));
-            if (info !== undefined) { this.registry.delete(rec.slice(1)); this.perWorker[info.worker]!--; }
+            this.registry.delete(id);
           }
         }
         return true;
@@ -573,17 +558,11 @@ export class ActorSystem {
         const node = msg.node as number;
         const behaviour = msg.behaviour as string;
         if (this.registry.has(id)) return true;
-        const ref = new ActorRef(id, node, behaviour);
-        this.registry.set(id, { id, worker: node, behaviour, parent: msg.parent as string | undefined, ref });
-        this.perWorker[node]!++;
+        this.registry.addReported(id, node, behaviour, msg.parent as string | undefined);
         return true;
       }
       case 'unregistered': {
-        const info = this.registry.get(msg.id as string);
-        if (info !== undefined) {
-          this.registry.delete(msg.id as string);
-          this.perWorker[info.worker]!--;
-        }
+        this.registry.delete(msg.id as string);
         return true;
       }
       case 'dead': {
@@ -605,7 +584,7 @@ export class ActorSystem {
         return true;
       }
       case 'lookup':
-        this.node.answer(origin, corr, this.registry.get(msg.id as string)?.ref);
+        this.node.answer(origin, corr, this.registry.get(msg.id as string)?.ref(msg.id as string));
         return true;
     }
     return false;

@@ -106,6 +106,22 @@ interface PendingAsk {
   started: number;
 }
 
+/**
+ * Registry updates from a worker to the main thread, one record per index i: `ops[i]` is '+'
+ * (registered), '-' (gone) or '>' (moved), `ids[i]` the actor. `info[i]` is the new worker for '>'
+ * and, for '+', worker + 256 * behaviour index + 2^20 * (parent index + 1, 0 for none) into
+ * `behaviours` and `parents`. Flat arrays of short strings decode on the main thread into separate
+ * flat strings, which is what the registry keeps as keys (slices of one big string would pin it).
+ */
+export interface RegistryBatch {
+  t: 'registry';
+  ops: string;
+  ids: string[];
+  info: number[];
+  behaviours: string[];
+  parents: string[];
+}
+
 export interface SpawnSpec {
   behaviour: string;
   id: string;
@@ -391,7 +407,7 @@ export class LocalNode implements RefHost {
   };
 
   private flush(): void {
-    if (this.registryBatch.length > 0) this.sendRegistryBatch();
+    if (this.registryIds.length > 0) this.sendRegistryBatch();
     const dirty = this.dirty;
     if (dirty.length === 0) return;
     for (let i = 0; i < dirty.length; i++) {
@@ -1437,45 +1453,59 @@ export class LocalNode implements RefHost {
 
   /**
    * Registry updates for the main thread, sent in batches at the end of the turn: spawning a million
-   * children must not cost a million frames.
+   * children must not cost a million frames. See RegistryBatch for the layout.
    */
-  // Encoded as one string of records ("+id\x1fnode\x1fbehaviour#\x1fparent" / "-id", \x1e between
-  // records), behaviours by index: packing one string is far cheaper than thousands of arrays.
-  private registryBatch: string[] = [];
+  private registryOps = '';
+  private registryIds: string[] = [];
+  private registryInfo: number[] = [];
   private registryBehaviours: string[] = [];
+  private registryParents = new Map<string, number>();
 
   private registered(id: string, node: number, behaviour: string, parent: string | undefined): void {
     if (this.id === 0) { this.controlHook?.(0, { t: 'registered', id, node, behaviour, parent }, 0); return; }
     if (this.closed) return;
     let b = this.registryBehaviours.indexOf(behaviour);
     if (b < 0) b = this.registryBehaviours.push(behaviour) - 1;
-    this.batchRegistry(`+${id}\x1f${node}\x1f${b}\x1f${parent ?? ''}`);
+    let p = 0;
+    if (parent !== undefined) {
+      p = this.registryParents.get(parent) ?? 0;
+      if (p === 0) this.registryParents.set(parent, p = this.registryParents.size + 1);
+    }
+    // Multiplied, not shifted: the parent index may pass bit 31.
+    this.batchRegistry('+', id, node + b * 0x100 + p * 0x100000);
   }
 
   private unregistered(id: string, reason: string): void {
     if (this.id === 0) { this.controlHook?.(0, { t: 'unregistered', id, reason }, 0); return; }
-    if (!this.closed) this.batchRegistry(`-${id}`);
+    if (!this.closed) this.batchRegistry('-', id, 0);
   }
 
   private moved(id: string, node: number): void {
     if (this.id === 0) { this.controlHook?.(0, { t: 'moved', id, node }, 0); return; }
-    if (!this.closed) this.batchRegistry(`>${id}\x1f${node}`);
+    if (!this.closed) this.batchRegistry('>', id, node);
   }
 
-  private batchRegistry(record: string): void {
-    this.registryBatch.push(record);
-    if (this.registryBatch.length === 1) this.markDirty(this.out[0]!);
-    if (this.registryBatch.length >= REGISTRY_BATCH) this.sendRegistryBatch();
+  private batchRegistry(op: string, id: string, info: number): void {
+    this.registryOps += op;
+    this.registryIds.push(id);
+    this.registryInfo.push(info);
+    if (this.registryIds.length === 1) this.markDirty(this.out[0]!);
+    if (this.registryIds.length >= REGISTRY_BATCH) this.sendRegistryBatch();
   }
 
   private sendRegistryBatch(): void {
-    if (this.registryBatch.length === 0) return;
-    const data = this.registryBatch.join('\x1e');
-    const behaviours = this.registryBehaviours;
-    this.registryBatch = [];
+    if (this.registryIds.length === 0) return;
+    const batch: RegistryBatch = {
+      t: 'registry', ops: this.registryOps, ids: this.registryIds, info: this.registryInfo,
+      behaviours: this.registryBehaviours, parents: [...this.registryParents.keys()],
+    };
+    this.registryOps = '';
+    this.registryIds = [];
+    this.registryInfo = [];
     this.registryBehaviours = [];
+    this.registryParents = new Map();
     const link = this.out[0]!;
-    link.send(Kind.Control, undefined, undefined, 0, { t: 'registry', behaviours, data });
+    link.send(Kind.Control, undefined, undefined, 0, batch as unknown as Record<string, unknown>);
     this.markDirty(link);
   }
 
