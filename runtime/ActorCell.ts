@@ -52,7 +52,17 @@ const DEFAULT_RESTART_WINDOW_MS = 10_000;
 export class ActorCell {
   status: Status = Status.Starting;
   scheduled = false;
-  suspended = false;
+  private susp = false;
+  /** An async handler (or init) is in flight: the cell is not scheduled until it settles. */
+  get suspended(): boolean { return this.susp; }
+  set suspended(v: boolean) {
+    if (v === this.susp) return;
+    this.susp = v;
+    // The node keeps suspended cells in a set: its stats look at them and the run queue only, never
+    // at every actor (a worker may hold a million idle ones).
+    if (v) this.node.suspendedCells.add(this);
+    else this.node.suspendedCells.delete(this);
+  }
   /** A sampled message: how many shifts until it is taken (0: none); its enqueue time is in x. */
   private sampleLeft = 0;
   /** The scheduler pass this cell last ran in (a batch runs each cell at most once). */
@@ -91,7 +101,11 @@ export class ActorCell {
   set pendingStopReason(v: string | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).pendingStopReason = v; }
   /** Taken down by its supervisor (postStop already ran, or was skipped after a crash). */
   get paused(): boolean { return this.x?.paused === true; }
-  set paused(v: boolean) { if (v || this.x !== undefined) (this.x ??= {}).paused = v; }
+  set paused(v: boolean) {
+    if (v || this.x !== undefined) (this.x ??= {}).paused = v;
+    if (v) this.node.pausedCells.add(this);
+    else this.node.pausedCells.delete(this);
+  }
   /** Started by a supervisor: failures go to the parent instead of the default restart. */
   get supervised(): boolean { return this.x?.supervised === true; }
   set supervised(v: boolean) { if (v || this.x !== undefined) (this.x ??= {}).supervised = v; }
@@ -102,7 +116,12 @@ export class ActorCell {
   private get sampleAt(): number { return this.x?.sampleAt ?? 0; }
   private set sampleAt(v: number) { (this.x ??= {}).sampleAt = v; }
   get failures(): number { return this.x?.failures ?? 0; }
-  set failures(v: number) { (this.x ??= {}).failures = v; }
+  set failures(v: number) {
+    const x = (this.x ??= {});
+    if (v > (x.failures ?? 0)) this.node.failuresTotal += v - (x.failures ?? 0);
+    x.failures = v;
+    if (v > 0) this.node.failedCells.add(this);
+  }
   get restarts(): number { return this.x?.restarts ?? 0; }
   set restarts(v: number) { (this.x ??= {}).restarts = v; }
   /** Bumped on every pause and restart: a continuation of an older incarnation is dropped. */
@@ -140,6 +159,11 @@ export class ActorCell {
 
   get ctx(): CellContext {
     return (this.ctxCache ??= new CellContext(this));
+  }
+
+  /** Timers pending, without making a context for an actor that never had one. */
+  get hasTimers(): boolean {
+    return this.ctxCache !== undefined && this.ctxCache.hasTimers;
   }
 
   get log(): Logger {
@@ -321,6 +345,7 @@ export class ActorCell {
     const receive = this.behaviour.receive;
     const ctx = this.ctx;
     let budget = this.throughput;
+    const handledBefore = this.handled;
     const durable = this.persistence;
     node.current = this;
     while (budget-- > 0 && mb.size > 0) {
@@ -357,6 +382,7 @@ export class ActorCell {
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;
+    node.handledTotal += this.handled - handledBefore;
     if (this.parked !== undefined) this.admitParked();
     this.afterTurn();
   }
@@ -384,6 +410,7 @@ export class ActorCell {
         this.suspended = false;
         if (next !== undefined) this.state = next;
         this.handled++;
+        this.node.handledTotal++;
         if (this.currentSeq !== 0) this.durableDone();
         this.afterTurn();
       },
@@ -447,7 +474,7 @@ export class ActorCell {
     }
     this.restarts++;
     this.node.emitEvent({ type: 'restart', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
-    if (this.ctx.hasTimers) this.ctx.timers.cancelAll();
+    if (this.hasTimers) this.ctx.timers.cancelAll();
     // A new incarnation: the old one's children go with it (as an OTP process's linked children do).
     this.incarnation++;
     this.suspended = false;

@@ -1001,7 +1001,7 @@ export class LocalNode implements RefHost {
       done(err);
       return;
     }
-    if (cell.ctx.hasTimers) cell.ctx.timers.cancelAll();
+    if (cell.hasTimers) cell.ctx.timers.cancelAll();
     const left = cell.queued > 0 ? cell.mailbox.drain() : [];
     const mailbox: unknown[] = [];
     for (let i = 0; i < left.length; i += 3) {
@@ -1160,10 +1160,13 @@ export class LocalNode implements RefHost {
     const children = cell.children ? [...cell.children.values()].reverse() : [];
     cell.children = undefined;
     for (const child of children) this.stopRef(child, 'parent-stopped');
-    if (cell.ctx.hasTimers) cell.ctx.timers.cancelAll();
+    if (cell.hasTimers) cell.ctx.timers.cancelAll();
     const finish = (): void => {
       cell.status = Status.Stopped;
       if (this.cells.get(cell.id) === cell) this.cells.delete(cell.id);
+      this.suspendedCells.delete(cell);
+      this.pausedCells.delete(cell);
+      this.failedCells.delete(cell);
       if (cell.topics) for (const t of cell.topics) this.topics.get(t)?.delete(cell);
       const left = cell.queued > 0 ? cell.mailbox.drain() : [];
       for (let i = 0; i < left.length; i += 3) {
@@ -1351,7 +1354,7 @@ export class LocalNode implements RefHost {
     const children = cell.children ? [...cell.children.values()].reverse() : [];
     cell.children = undefined;
     for (const child of children) this.stopRef(child, 'parent-stopped');
-    if (cell.ctx.hasTimers) cell.ctx.timers.cancelAll();
+    if (cell.hasTimers) cell.ctx.timers.cancelAll();
     const post = cell.behaviour.postStop;
     if (!wasReady || reason === 'failed' || post === undefined) { done(); return; }
     let r: unknown;
@@ -1628,23 +1631,41 @@ export class LocalNode implements RefHost {
    * call, heap against its limit, the deepest mailboxes, and per-agent counters of actors that have
    * failed at least once (the only ones whose health is not 1).
    */
+  /** Messages handled by this node's actors since it started (stopped actors included). */
+  handledTotal = 0;
+  /** Handler failures on this node since it started. */
+  failuresTotal = 0;
+  /** Cells awaiting an async handler, paused by a supervisor, or that ever failed (see stats). */
+  readonly suspendedCells = new Set<ActorCell>();
+  readonly pausedCells = new Set<ActorCell>();
+  readonly failedCells = new Set<ActorCell>();
+
+  /**
+   * Counters and the deepest mailboxes. Cost is bounded by the busy actors, not by all of them: a
+   * backlog can only sit in a cell that is scheduled, running, suspended or paused (an idle ready
+   * cell has an empty mailbox), so those are the only cells looked at.
+   */
   stats(): NodeStats {
     let mailboxes = 0;
-    let handled = 0;
-    let failures = 0;
     const agents: AgentCounters[] = [];
     const deepest: { id: string; depth: number }[] = [];
-    for (const c of this.cells.values()) {
+    const look = (c: ActorCell): void => {
       const depth = c.queued;
+      if (depth === 0) return;
       mailboxes += depth;
-      handled += c.handled;
-      failures += c.failures;
-      if (c.failures > 0) agents.push({ id: c.id, handled: c.handled + c.failures, failed: c.failures, restarts: c.restarts });
-      if (depth > 0) {
-        deepest.push({ id: c.id, depth });
-        if (deepest.length > 20) { deepest.sort((a, b) => b.depth - a.depth); deepest.length = 10; }
-      }
+      deepest.push({ id: c.id, depth });
+      if (deepest.length > 20) { deepest.sort((a, b) => b.depth - a.depth); deepest.length = 10; }
+    };
+    for (let i = 0; i < this.rqSize; i++) look(this.rq[(this.rqHead + i) & (this.rq.length - 1)]!);
+    if (this.current !== undefined && !this.current.scheduled) look(this.current);
+    for (const c of this.suspendedCells) if (!c.scheduled) look(c);
+    for (const c of this.pausedCells) if (!c.scheduled && !c.suspended) look(c);
+    for (const c of this.failedCells) {
+      agents.push({ id: c.id, handled: c.handled + c.failures, failed: c.failures, restarts: c.restarts });
+      if (agents.length === 1000) break;
     }
+    const handled = this.handledTotal;
+    const failures = this.failuresTotal;
     deepest.sort((a, b) => b.depth - a.depth);
     // Utilisation over the last full second, whoever asks and however often.
     const now = performance.now();
@@ -1658,7 +1679,7 @@ export class LocalNode implements RefHost {
     return {
       worker: this.id, actors: this.cells.size, runQueue: this.rqSize, mailboxes, handled, failures,
       eventLoopUtilization: elu.utilization, heapUsed: heap.used_heap_size, heapLimit: heap.heap_size_limit,
-      deepest: deepest.slice(0, 10), agents: agents.slice(0, 1000), timings: this.lastTimings(), at: Date.now(),
+      deepest: deepest.slice(0, 10), agents, timings: this.lastTimings(), at: Date.now(),
     };
   }
 

@@ -122,6 +122,7 @@ export class PoolCell extends ActorCell {
         for (let i = 0; i < batch.length; i++) {
           const b = batch[i]!;
           this.handled++;
+          this.node.handledTotal++;
           const failed = errors?.[i];
           if (failed === undefined) {
             if (b.reply !== undefined) this.node.reply(b.reply, values[i]);
