@@ -346,13 +346,13 @@ export class LocalNode implements RefHost {
       else cell.enqueue(m, sender, reply);
       return;
     }
-    const held = this.held.get(target.node);
+    const held = this.held.size === 0 ? undefined : this.held.get(target.node);
     if (held !== undefined) {
       held.push({ kind, target, sender, corr, value: message });
       return;
     }
     const link = this.out[target.node];
-    if (link === undefined || this.deadNodes.has(target.node)) {
+    if (link === undefined || (this.deadNodes.size !== 0 && this.deadNodes.has(target.node))) {
       this.deadLetter(target.id, message, this.deadNodes.has(target.node) ? 'worker-died' : 'unknown-worker', sender, reply);
       return;
     }
@@ -378,7 +378,10 @@ export class LocalNode implements RefHost {
   }
 
   private markDirty(link: OutboundLink): void {
-    if (!this.dirty.includes(link)) this.dirty.push(link);
+    if (!link.dirty) {
+      link.dirty = true;
+      this.dirty.push(link);
+    }
     if (this.loopState !== 2 && !this.flushQueued) {
       // Outside a scheduler turn (user code on the main thread, a timer): publish at the end of
       // this tick, so a burst of sends still leaves as one batch.
@@ -415,7 +418,11 @@ export class LocalNode implements RefHost {
       if (link.flush()) this.ring(link);
     }
     let keep = 0;
-    for (let i = 0; i < dirty.length; i++) if (dirty[i]!.backlog > 0) dirty[keep++] = dirty[i]!;
+    for (let i = 0; i < dirty.length; i++) {
+      const link = dirty[i]!;
+      if (link.backlog > 0) dirty[keep++] = link;
+      else link.dirty = false;
+    }
     // Links still holding spilled frames stay dirty; their reader wakes us when it frees space.
     dirty.length = keep;
   }
@@ -1569,7 +1576,9 @@ export class LocalNode implements RefHost {
     }, () => this.ringBell(this.doorbells[node]!));
     if (idx >= 0) this.inbound[idx] = inbound;
     else this.inbound.push(inbound);
-    for (let i = this.dirty.length - 1; i >= 0; i--) if (this.out.indexOf(this.dirty[i]!) < 0) this.dirty.splice(i, 1);
+    for (let i = this.dirty.length - 1; i >= 0; i--) {
+      if (this.out.indexOf(this.dirty[i]!) < 0) this.dirty.splice(i, 1)[0]!.dirty = false;
+    }
     const held = this.held.get(node) ?? [];
     this.held.delete(node);
     for (const h of held) link.send(h.kind, h.target, h.sender, h.corr, h.value);

@@ -44,7 +44,11 @@ export class SharedRing {
     this.bytes = new Uint8Array(this.sab, HEADER_WORDS * 4, this.capacity * 4);
     this.writePos = Atomics.load(this.header, TAIL);
     this.readPos = Atomics.load(this.header, HEAD);
+    this.headSeen = this.readPos;
   }
+
+  /** The reader's position as last read by the producer (it only moves forward). */
+  private headSeen: number;
 
   /**
    * Reserve `n` contiguous words for a frame. Returns the word index to write at, or -1 when the
@@ -52,18 +56,21 @@ export class SharedRing {
    */
   reserve(n: number): number {
     const cap = this.capacity;
-    const head = Atomics.load(this.header, HEAD);
     let pos = this.writePos;
     let idx = pos & (cap - 1);
     const tillEnd = cap - idx;
+    const need = n > tillEnd ? tillEnd + n : n;
+    // The reader's position is re-read (an atomic load of a line the reader keeps writing) only
+    // when the last one seen does not leave room: most frames cost no cross-core traffic.
+    if (pos + need - this.headSeen > cap) {
+      this.headSeen = Atomics.load(this.header, HEAD);
+      if (pos + need - this.headSeen > cap) return -1;
+    }
     if (n > tillEnd) {
-      // Not enough room before the end: pad the rest and wrap, if the reader has freed the start.
-      if (pos + tillEnd + n - head > cap) return -1;
+      // Not enough room before the end: pad the rest and wrap.
       this.words[idx] = PAD;
       pos += tillEnd;
       idx = 0;
-    } else if (pos + n - head > cap) {
-      return -1;
     }
     this.writePos = pos + n;
     return idx;
