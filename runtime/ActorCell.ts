@@ -3,6 +3,7 @@ import type { Behaviour } from '../actors/Behaviour.js';
 import type { Signal } from '../actors/ActorContext.js';
 import { ActorRef } from './ActorRef.js';
 import { Mailbox } from './Mailbox.js';
+import { childId } from './ChildId.js';
 import { CellContext } from './CellContext.js';
 import { ActorFailedError, MailboxFullError, MessageValidationError, errorToWire } from './errors.js';
 import { messageTypeOf } from './Transferable.js';
@@ -170,12 +171,15 @@ export class ActorCell {
     return this.ctx.log;
   }
 
+  /** The number of the next numbered child (see nextChildId). */
+  get childCounter(): number {
+    return this.x?.childCounter ?? 0;
+  }
+
   nextChildId(): string {
     const x = (this.x ??= {});
     x.childCounter = (x.childCounter ?? 0) + 1;
-    // A concatenation is a tree of parts (a cons string, ~64 bytes more than the text) until V8
-    // flattens it; trim() hands back the flat copy, so an id held for the actor's life is one string.
-    return `${this.id}/${x.childCounter}`.trim();
+    return childId(this.id, x.childCounter);
   }
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */

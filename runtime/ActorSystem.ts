@@ -8,6 +8,7 @@ import { ActorRef } from './ActorRef.js';
 import { LocalNode, type NodeStats, type RegistryBatch, type SpawnSpec } from './LocalNode.js';
 import { SystemMonitor } from './SystemMonitor.js';
 import { Registry } from './Registry.js';
+import { childId } from './ChildId.js';
 import type { Alert } from '../supervisor/Alert.js';
 import type { AlertThresholdsInput } from '../supervisor/AlertThresholds.js';
 import { resolveSystemOptions, type ResolvedSystemOptions, type SystemOptions } from './SystemOptions.js';
@@ -538,17 +539,19 @@ export class ActorSystem {
         // See LocalNode.sendRegistryBatch for the layout.
         const { behaviours, parents, ops, ids, info } = msg as unknown as RegistryBatch;
         for (let i = 0; i < ids.length; i++) {
-          const id = ids[i]!;
           const op = ops.charCodeAt(i);
           if (op === 43 /* + */) {
-            if (this.registry.has(id)) continue;
             const v = info[i]!;
             const p = v >>> 20;
-            this.registry.addReported(id, v & 0xff, behaviours[(v >>> 8) & 0xfff]!, p === 0 ? undefined : parents[p - 1]);
+            const parent = p === 0 ? undefined : parents[p - 1]!;
+            const raw = ids[i]!;
+            const id = typeof raw === 'number' ? childId(parent!, raw) : raw;
+            if (this.registry.has(id)) continue;
+            this.registry.addReported(id, v & 0xff, behaviours[(v >>> 8) & 0xfff]!, parent);
           } else if (op === 62 /* > */) {
-            this.registry.move(id, info[i]!);
+            this.registry.move(ids[i] as string, info[i]!);
           } else {
-            this.registry.delete(id);
+            this.registry.delete(ids[i] as string);
           }
         }
         return true;

@@ -108,7 +108,8 @@ interface PendingAsk {
 
 /**
  * Registry updates from a worker to the main thread, one record per index i: `ops[i]` is '+'
- * (registered), '-' (gone) or '>' (moved), `ids[i]` the actor. `info[i]` is the new worker for '>'
+ * (registered), '-' (gone) or '>' (moved), `ids[i]` the actor (for '+', a number n stands for the
+ * parent's numbered child `parent/n`). `info[i]` is the new worker for '>'
  * and, for '+', worker + 256 * behaviour index + 2^20 * (parent index + 1, 0 for none) into
  * `behaviours` and `parents`. Flat arrays of short strings decode on the main thread into separate
  * flat strings, which is what the registry keeps as keys (slices of one big string would pin it).
@@ -116,7 +117,7 @@ interface PendingAsk {
 export interface RegistryBatch {
   t: 'registry';
   ops: string;
-  ids: string[];
+  ids: (string | number)[];
   info: number[];
   behaviours: string[];
   parents: string[];
@@ -1090,6 +1091,7 @@ export class LocalNode implements RefHost {
     }
     this.knowBehaviour(behaviour);
     let id: string;
+    let numbered = 0;
     if (options?.id !== undefined) {
       id = `${parent.id}/${options.id}`;
       if (parent.children?.has(id) === true) {
@@ -1098,6 +1100,7 @@ export class LocalNode implements RefHost {
     } else {
       // A named child may already hold the next number ('parent/3'): numbered ids skip it.
       do id = parent.nextChildId(); while (parent.children?.has(id) === true);
+      numbered = parent.childCounter;
     }
     const placement = options?.placement ?? 'hash';
     const node = placement === 'local' || this.workers === 0 ? this.id
@@ -1130,7 +1133,7 @@ export class LocalNode implements RefHost {
       }
     }
     (parent.children ??= new Map()).set(id, childRef);
-    this.registered(id, node, behaviour.key, parent.id);
+    this.registered(id, node, behaviour.key, parent.id, numbered);
     return childRef;
   }
 
@@ -1466,12 +1469,13 @@ export class LocalNode implements RefHost {
    * children must not cost a million frames. See RegistryBatch for the layout.
    */
   private registryOps = '';
-  private registryIds: string[] = [];
+  private registryIds: (string | number)[] = [];
   private registryInfo: number[] = [];
   private registryBehaviours: string[] = [];
   private registryParents = new Map<string, number>();
 
-  private registered(id: string, node: number, behaviour: string, parent: string | undefined): void {
+  /** `numbered`: n when the id is the parent's n-th numbered child (`parent/n`), else 0. */
+  private registered(id: string, node: number, behaviour: string, parent: string | undefined, numbered = 0): void {
     if (this.id === 0) { this.controlHook?.(0, { t: 'registered', id, node, behaviour, parent }, 0); return; }
     if (this.closed) return;
     let b = this.registryBehaviours.indexOf(behaviour);
@@ -1481,8 +1485,9 @@ export class LocalNode implements RefHost {
       p = this.registryParents.get(parent) ?? 0;
       if (p === 0) this.registryParents.set(parent, p = this.registryParents.size + 1);
     }
-    // Multiplied, not shifted: the parent index may pass bit 31.
-    this.batchRegistry('+', id, node + b * 0x100 + p * 0x100000);
+    // Multiplied, not shifted: the parent index may pass bit 31. A numbered child travels as its
+    // number: the main thread rebuilds `parent/n`, and a number packs far cheaper than a string.
+    this.batchRegistry('+', numbered !== 0 && p !== 0 ? numbered : id, node + b * 0x100 + p * 0x100000);
   }
 
   private unregistered(id: string, reason: string): void {
@@ -1495,7 +1500,7 @@ export class LocalNode implements RefHost {
     if (!this.closed) this.batchRegistry('>', id, node);
   }
 
-  private batchRegistry(op: string, id: string, info: number): void {
+  private batchRegistry(op: string, id: string | number, info: number): void {
     this.registryOps += op;
     this.registryIds.push(id);
     this.registryInfo.push(info);
