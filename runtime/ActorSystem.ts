@@ -536,7 +536,7 @@ export class ActorSystem {
   private onControl(origin: number, msg: Record<string, unknown>, corr: number): boolean {
     switch (msg.t) {
       case 'registry': {
-        // See LocalNode.sendRegistryBatch for the layout.
+        // See RegistryBatch (runtime/node/RegistryReporter.ts) for the layout.
         const { behaviours, parents, ops, ids, info } = msg as unknown as RegistryBatch;
         for (let i = 0; i < ids.length; i++) {
           const op = ops.charCodeAt(i);

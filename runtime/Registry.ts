@@ -30,7 +30,7 @@ export class RegistryEntry {
 
 /**
  * The main thread's view of every actor in the system: unique ids, where each lives, its behaviour
- * and parent. Workers report their children in batches (LocalNode.sendRegistryBatch); the counts
+ * and parent. Workers report their children in batches (runtime/node/RegistryReporter.ts); the counts
  * per worker drive least-loaded placement.
  */
 export class Registry {

@@ -20,7 +20,8 @@ export const SystemOptionsSchema = z.object({
   idleSpinMicros: z.number().int().min(0).max(100_000).default(100),
   /**
    * After the main thread sends an ask with nothing else to do, it polls for the reply this long
-   * before sleeping: a round trip then costs no thread wake-up. 0 turns it off.
+   * before sleeping: a round trip then costs no thread wake-up. When the ask had to wake the
+   * target worker, it polls six times as long (the reply then includes that wake-up). 0 turns it off.
    */
   askSpinMicros: z.number().int().min(0).max(10_000).default(50),
   /** Deadline for a graceful stop: mailboxes drain until then, then actors are terminated. */

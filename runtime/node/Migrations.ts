@@ -1,0 +1,149 @@
+import type { Behaviour } from '../../actors/Behaviour.js';
+import type { ActorRef } from '../ActorRef.js';
+import { ActorCell, SIGNAL, Status } from '../ActorCell.js';
+import { loadBehaviour } from '../BehaviourLoader.js';
+import { ActorNotFoundError, InvalidOptionError } from '../errors.js';
+import type { LocalNode } from '../LocalNode.js';
+import { Durable } from '../persistence/ActorPersistence.js';
+import type { OverflowPolicy } from '../SpawnOptions.js';
+import { assertTransferable } from '../Transferable.js';
+import { RemoteReply } from './Replies.js';
+import { pendingBehaviour } from './Spawning.js';
+
+/*
+ * Moving a live actor from one thread to another (system.migrate, and the monitor's rebalancing).
+ * Rare and cold, so it lives apart from the node's message path; the node consults `forwards` only
+ * when a frame's target is not one of its cells.
+ */
+
+/** Largest mailbox that migrates with its actor (the packet must fit well inside one ring). */
+const MIGRATE_MAX_QUEUED = 4000;
+
+/** An actor in transit between threads (see Migrations.migrateOut). */
+export interface MigrationPacket {
+  t: 'migrate-in';
+  id: string;
+  behaviour: string;
+  state: unknown;
+  args: unknown;
+  parent?: [string, number, string];
+  throughput: number;
+  capacity?: number;
+  overflow: OverflowPolicy;
+  supervised: boolean;
+  topics: string[];
+  watchers: ActorRef[];
+  links: ActorRef[];
+  mailbox: unknown[];
+  handled: number;
+  failures: number;
+  restarts: number;
+}
+
+export class Migrations {
+  /** Where actors that moved away went: frames for them are passed on, in arrival order. */
+  readonly forwards = new Map<string, number>();
+
+  constructor(private readonly node: LocalNode) {}
+
+  /**
+   * Migration, step 1 (on the actor's current thread): once the actor is between messages, pack its
+   * state, its mailbox (in order; a local asker's reply handle becomes an address back here) and its
+   * watchers and links, send them to the target thread on the ring, and leave a forwarder behind:
+   * frames that still arrive here follow on the same ring, behind the packet, so nothing is lost or
+   * reordered. Timers are not carried over (they are cancelled).
+   */
+  migrateOut(id: string, to: number, done: (err?: unknown) => void): void {
+    const node = this.node;
+    const cell = node.cells.get(id);
+    if (cell === undefined || cell.status !== Status.Ready || to === node.id || node.out[to] === undefined) {
+      done(new ActorNotFoundError(`actor '${id}' cannot migrate from worker ${node.id} to worker ${to}`, { actor: id, worker: node.id, to }));
+      return;
+    }
+    if (cell.persistence !== undefined) {
+      // Its durable log, snapshot cadence and sequence numbers belong to this thread's cell: a moved
+      // cell would accept offers without logging them (lost at the next restart). Refuse instead.
+      done(new InvalidOptionError(`actor '${id}' is persistent; persistent actors do not migrate`, { actor: id, worker: node.id }));
+      return;
+    }
+    if (cell.queued > MIGRATE_MAX_QUEUED) {
+      // The packet crosses one ring in one frame: refuse before anything is taken apart.
+      done(new InvalidOptionError(`actor '${id}' has ${cell.queued} queued messages; at most ${MIGRATE_MAX_QUEUED} migrate with it`, { actor: id, queued: cell.queued }));
+      return;
+    }
+    if (cell.suspended || node.current === cell || cell.children !== undefined && cell.children.size > 0) {
+      if (cell.children !== undefined && cell.children.size > 0) {
+        done(new InvalidOptionError(`actor '${id}' has children; only actors without children migrate`, { actor: id }));
+        return;
+      }
+      setImmediate(() => this.migrateOut(id, to, done)); // mid-message: wait for the turn to end
+      return;
+    }
+    try {
+      assertTransferable(cell.state, { actor: id, messageType: 'state (migration)' });
+    } catch (err) {
+      done(err);
+      return;
+    }
+    if (cell.hasTimers) cell.ctx.timers.cancelAll();
+    const left = cell.queued > 0 ? cell.mailbox.drain() : [];
+    const mailbox: unknown[] = [];
+    for (let i = 0; i < left.length; i += 3) {
+      const reply = left[i + 2];
+      mailbox.push(
+        left[i] instanceof Durable ? (left[i] as Durable).message : left[i],
+        left[i + 1],
+        reply === SIGNAL ? 'signal' : typeof reply === 'number' ? [node.id, reply] : reply instanceof RemoteReply ? [reply.origin, reply.corr] : null,
+      );
+    }
+    const packet: MigrationPacket = {
+      t: 'migrate-in', id, behaviour: cell.behaviour.key, state: cell.state, args: cell.args,
+      parent: cell.parent ? [cell.parent.id, cell.parent.node, cell.parent.behaviour] : undefined,
+      throughput: cell.throughput, capacity: Number.isFinite(cell.capacity) ? cell.capacity : undefined, overflow: cell.overflow,
+      supervised: cell.supervised, topics: cell.topics ?? [], watchers: cell.watchers ?? [], links: [...(cell.links?.values() ?? [])],
+      mailbox, handled: cell.handled, failures: cell.failures, restarts: cell.restarts,
+    };
+    // From now on this id is a forwarder: the cell leaves, frames for it follow the packet.
+    cell.status = Status.Stopped;
+    node.cells.delete(id);
+    node.topics.forget(cell);
+    this.forwards.set(id, to);
+    node.control(to, packet as unknown as Record<string, unknown>, true).then(() => done(), done);
+  }
+
+  /** Migration, step 2 (on the target thread): the actor resumes with its state and mailbox. */
+  migrateIn(p: MigrationPacket, done: (err?: unknown) => void): void {
+    const node = this.node;
+    // The cell exists from this frame on (frames forwarded behind the packet find it), even if its
+    // behaviour still has to be imported on this thread: it takes messages, runs once loaded.
+    const known = node.behaviours.get(p.behaviour);
+    const parent = p.parent ? node.resolveRef(p.parent[0], p.parent[1], p.parent[2]) : undefined;
+    const cell = new ActorCell(node, p.id, known ?? pendingBehaviour(p.behaviour), p.args, parent, p.throughput, p.capacity ?? Number.POSITIVE_INFINITY);
+    cell.overflow = p.overflow;
+    cell.supervised = p.supervised;
+    cell.state = p.state;
+    cell.handled = p.handled;
+    cell.failures = p.failures;
+    cell.restarts = p.restarts;
+    if (p.watchers.length > 0) cell.watchers = p.watchers;
+    if (p.links.length > 0) cell.links = new Map(p.links.map((l) => [l.id, l]));
+    for (const t of p.topics) node.subscribe(t, cell);
+    this.forwards.delete(p.id);
+    node.cells.set(p.id, cell);
+    for (let i = 0; i < p.mailbox.length; i += 3) {
+      const r = p.mailbox[i + 2] as 'signal' | [number, number] | null;
+      const reply = r === 'signal' ? SIGNAL : r === null ? undefined : r[0] === node.id ? r[1] : new RemoteReply(r[0], r[1]);
+      cell.mailbox.push(p.mailbox[i], p.mailbox[i + 1] as ActorRef | undefined, reply);
+    }
+    const ready = (b: Behaviour): void => {
+      node.behaviours.set(p.behaviour, b);
+      cell.behaviour = b;
+      if (cell.status === Status.Starting) cell.status = Status.Ready;
+      cell.afterTurn();
+      node.registryReporter.moved(p.id, node.id);
+      done();
+    };
+    if (known !== undefined) ready(known);
+    else loadBehaviour(p.behaviour).then(ready, (err) => { node.finishStop(cell, 'behaviour-load-failed'); done(err); });
+  }
+}

@@ -1,0 +1,159 @@
+import { isBehaviour, type Behaviour } from '../../actors/Behaviour.js';
+import type { ActorRef } from '../ActorRef.js';
+import { ActorCell, Status } from '../ActorCell.js';
+import { loadBehaviour } from '../BehaviourLoader.js';
+import { InvalidOptionError } from '../errors.js';
+import type { LocalNode } from '../LocalNode.js';
+import { ActorPersistence, type PersistenceSpec } from '../persistence/ActorPersistence.js';
+import { workerForId } from '../Placement.js';
+import { SpawnOptionsSchema, type OverflowPolicy, type SpawnOptions } from '../SpawnOptions.js';
+import { assertTransferable } from '../Transferable.js';
+
+/*
+ * Creating actors: a child spawned by an actor (on its own thread, or sent to another as a spawn
+ * request), and a cell built from a spawn request (SpawnSpec: sent by another thread or by the
+ * system, or re-hosted by a replacement worker). Apart from the node, which only hosts the cells;
+ * the spawn path is kept lean (no spec object, no zod) for actors that spawn a million children.
+ */
+
+export interface SpawnSpec {
+  behaviour: string;
+  id: string;
+  args?: unknown;
+  parent?: [string, number, string];
+  capacity?: number;
+  overflow?: OverflowPolicy;
+  groups?: string[];
+  throughput?: number;
+  supervised?: boolean;
+  persistent?: PersistenceSpec;
+  /** @internal the parent's ref itself, for a spawn on the parent's own thread */
+  parentRef?: ActorRef;
+}
+
+/**
+ * The common shapes of spawn options, checked by hand: zod costs microseconds, and an actor that
+ * spawns a million children should not pay them a million times. Inside an actor the option keys
+ * are trusted to the types (system.spawn, the edge, validates them strictly); values are checked.
+ */
+export function plainSpawnOptions(o: SpawnOptions<unknown>): boolean {
+  if (o.mailbox !== undefined || o.groups !== undefined || o.persistent !== undefined) return false;
+  if (o.id !== undefined && (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 512)) return false;
+  const p = o.placement;
+  if (p !== undefined && p !== 'local' && p !== 'hash' && p !== 'least-loaded') return false;
+  if (o.throughput !== undefined && !(Number.isInteger(o.throughput) && o.throughput > 0)) return false;
+  return o.supervised === undefined || typeof o.supervised === 'boolean';
+}
+
+/** A placeholder behaviour for a cell whose module this thread has not imported yet. */
+export function pendingBehaviour(key: string): Behaviour {
+  return { key, name: key.slice(key.lastIndexOf('#') + 1), module: key.slice(0, key.lastIndexOf('#')), $troupe: 'behaviour', init: () => undefined, receive: () => undefined };
+}
+
+/** Create an actor on this node. The behaviour may need loading first (async, once per module). */
+export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: unknown) => void): ActorCell | undefined {
+  if (node.cells.has(spec.id)) {
+    const err = new InvalidOptionError(`an actor with id '${spec.id}' already runs on worker ${node.id}`, { actor: spec.id, worker: node.id });
+    done?.(err);
+    return undefined;
+  }
+  const known = node.behaviours.get(spec.behaviour);
+  const parent = spec.parentRef ?? (spec.parent ? node.resolveRef(spec.parent[0], spec.parent[1], spec.parent[2]) : undefined);
+  const placeholder = known ?? pendingBehaviour(spec.behaviour);
+  const cell = new ActorCell(
+    node, spec.id, placeholder, spec.args, parent,
+    spec.throughput ?? node.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY,
+  );
+  if (spec.overflow !== undefined) cell.overflow = spec.overflow;
+  cell.supervised = spec.supervised === true;
+  if (spec.persistent !== undefined) {
+    const store = node.store;
+    if (store === undefined) {
+      const err = new InvalidOptionError(`actor '${spec.id}' is persistent but the system has no persistence configured (ActorSystem.start({ persistence: { path } }))`, { actor: spec.id, option: 'persistent' });
+      done?.(err);
+      return undefined;
+    }
+    cell.persistence = new ActorPersistence(store, spec.id, spec.behaviour, spec.persistent);
+    for (const r of cell.persistence.recover((id, n, b) => node.resolveRef(id, n, b))) cell.mailbox.push(r.message, r.sender, undefined);
+  }
+  node.cells.set(spec.id, cell);
+  if (spec.groups) for (const g of spec.groups) node.subscribe(`group:${g}`, cell);
+  if (known !== undefined) {
+    cell.start(done);
+    return cell;
+  }
+  loadBehaviour(spec.behaviour).then(
+    (b) => {
+      node.behaviours.set(spec.behaviour, b);
+      cell.behaviour = b;
+      if (cell.status === Status.Starting) cell.start(done);
+      else done?.();
+    },
+    (err) => {
+      node.log.error({ err, actor: spec.id, behaviour: spec.behaviour, worker: node.id }, 'behaviour failed to load');
+      done?.(err);
+      node.finishStop(cell, 'behaviour-load-failed');
+    },
+  );
+  return cell;
+}
+
+/** An actor spawns a child: here, or on the worker its placement picks (as a spawn request). */
+export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Behaviour, options: SpawnOptions<unknown> | undefined): ActorRef {
+  if (!isBehaviour(behaviour)) {
+    throw new InvalidOptionError(`spawn: the first argument of ctx.spawn in actor '${parent.id}' is not a behaviour made by defineActor`, { actor: parent.id });
+  }
+  if (options !== undefined && !plainSpawnOptions(options)) {
+    const parsed = SpawnOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new InvalidOptionError(`invalid spawn option '${i.path.join('.')}': ${i.message}`, { option: i.path.join('.'), actor: parent.id });
+    }
+  }
+  node.knowBehaviour(behaviour);
+  let id: string;
+  let numbered = 0;
+  if (options?.id !== undefined) {
+    id = `${parent.id}/${options.id}`;
+    if (parent.children?.has(id) === true) {
+      throw new InvalidOptionError(`actor '${parent.id}' already has a child named '${options.id}'`, { actor: parent.id, child: id });
+    }
+  } else {
+    // A named child may already hold the next number ('parent/3'): numbered ids skip it.
+    do id = parent.nextChildId(); while (parent.children?.has(id) === true);
+    numbered = parent.childCounter;
+  }
+  const placement = options?.placement ?? 'hash';
+  const worker = placement === 'local' || node.workers === 0 ? node.id
+    : typeof placement === 'object' ? placement.worker
+    : workerForId(id, node.workers);
+  let childRef: ActorRef;
+  if (worker === node.id && options?.persistent === undefined && options?.groups === undefined) {
+    // The common case, a plain child on this thread, is built straight from the options: a
+    // million spawns must not cost a million spec objects.
+    if (node.cells.has(id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
+    const cell = new ActorCell(node, id, behaviour, options?.args, parent.ref, options?.throughput ?? node.settings.throughput, options?.mailbox?.capacity ?? Number.POSITIVE_INFINITY);
+    if (options?.mailbox?.overflow !== undefined) cell.overflow = options.mailbox.overflow;
+    if (options?.supervised === true) cell.supervised = true;
+    node.cells.set(id, cell);
+    cell.start();
+    childRef = cell.ref;
+  } else {
+    const spec: SpawnSpec = {
+      behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, node.id, parent.behaviour.key],
+      capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
+      supervised: options?.supervised,
+      persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
+    };
+    if (worker === node.id) spec.parentRef = parent.ref;
+    const ref = worker === node.id ? spawnFromSpec(node, spec)?.ref : undefined;
+    childRef = ref ?? node.resolveRef(id, worker, behaviour.key);
+    if (worker !== node.id) {
+      if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
+      void node.control(worker, { t: 'spawn', spec }).catch(() => undefined);
+    }
+  }
+  (parent.children ??= new Map()).set(id, childRef);
+  node.registryReporter.registered(id, worker, behaviour.key, parent.id, numbered);
+  return childRef;
+}
