@@ -33,6 +33,9 @@ interface Pending {
  * Inputs that arrive in one tick are cut into batches, at least one per thread, so that trivial
  * tasks are not dominated by piscina's per-task cost; the queue bound is the backpressure.
  */
+/** How long stopping a pool waits for the batches in flight. */
+const CLOSE_DRAIN_MS = 5000;
+
 export class PoolCell extends ActorCell {
   private readonly piscina: Piscina;
   private waiting: Pending[] = [];
@@ -59,6 +62,11 @@ export class PoolCell extends ActorCell {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Number.POSITIVE_INFINITY,
+    });
+    // piscina reports trouble it cannot tie to a task (a result for a task it no longer tracks) as
+    // an 'error' event; unheard, that event would be an uncaught exception in the user's process.
+    this.piscina.on('error', (err: unknown) => {
+      this.node.log.error({ err, actor: this.id, behaviour: this.task.name, worker: 0 }, 'pool thread error');
     });
     this.status = Status.Ready;
     this.broadcastable = false;
@@ -156,6 +164,10 @@ export class PoolCell extends ActorCell {
     this.status = Status.Stopped;
     for (const b of this.waiting) this.node.deadLetter(this.id, b.input, 'stopped', b.sender, b.reply);
     this.waiting = [];
+    // Batches already on a thread finish first (bounded): destroying the pool under them drops
+    // their tasks, and their results would then arrive for tasks piscina no longer knows.
+    const until = Date.now() + CLOSE_DRAIN_MS;
+    while (this.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     await this.piscina.destroy();
   }
 }
