@@ -3,7 +3,6 @@ import type { Behaviour } from '../actors/Behaviour.js';
 import type { Signal } from '../actors/ActorContext.js';
 import { ActorRef } from './ActorRef.js';
 import { Mailbox } from './Mailbox.js';
-import { childId } from './ChildId.js';
 import { CellContext } from './CellContext.js';
 import { ActorFailedError, MailboxFullError, MessageValidationError, errorToWire } from './errors.js';
 import { messageTypeOf } from './Transferable.js';
@@ -118,10 +117,14 @@ export class ActorCell {
   private set sampleAt(v: number) { (this.x ??= {}).sampleAt = v; }
   get failures(): number { return this.x?.failures ?? 0; }
   set failures(v: number) {
-    const x = (this.x ??= {});
-    if (v > (x.failures ?? 0)) this.node.failuresTotal += v - (x.failures ?? 0);
-    x.failures = v;
+    (this.x ??= {}).failures = v;
     if (v > 0) this.node.failedCells.add(this);
+  }
+
+  /** A message failed here: counted on the actor and in its node's total. */
+  countFailure(): void {
+    this.failures++;
+    this.node.failuresTotal++;
   }
   get restarts(): number { return this.x?.restarts ?? 0; }
   set restarts(v: number) { (this.x ??= {}).restarts = v; }
@@ -171,15 +174,10 @@ export class ActorCell {
     return this.ctx.log;
   }
 
-  /** The number of the next numbered child (see nextChildId). */
-  get childCounter(): number {
-    return this.x?.childCounter ?? 0;
-  }
-
-  nextChildId(): string {
+  /** Numbers this actor's numbered children (ids `parent/n`, see childId). */
+  nextChildNumber(): number {
     const x = (this.x ??= {});
-    x.childCounter = (x.childCounter ?? 0) + 1;
-    return childId(this.id, x.childCounter);
+    return (x.childCounter = (x.childCounter ?? 0) + 1);
   }
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
@@ -449,7 +447,7 @@ export class ActorCell {
    * the actor in place (fresh state from `init`, mailbox kept) within a restart intensity.
    */
   fail(err: unknown, message: unknown, reply: unknown, sender: ActorRef | undefined): void {
-    this.failures++;
+    this.countFailure();
     const type = messageTypeOf(message);
     const error = new ActorFailedError(
       `actor '${this.id}' failed handling '${type}' on worker ${this.node.id}: ${(err as Error)?.message ?? String(err)}`,

@@ -8,6 +8,7 @@ import { ActorPersistence, type PersistenceSpec } from '../persistence/ActorPers
 import { workerForId } from '../Placement.js';
 import { SpawnOptionsSchema, type OverflowPolicy, type SpawnOptions } from '../SpawnOptions.js';
 import { assertTransferable } from '../Transferable.js';
+import { childId } from '../ChildId.js';
 
 /*
  * Creating actors: a child spawned by an actor (on its own thread, or sent to another as a spawn
@@ -50,6 +51,17 @@ export function pendingBehaviour(key: string): Behaviour {
   return { key, name: key.slice(key.lastIndexOf('#') + 1), module: key.slice(0, key.lastIndexOf('#')), $troupe: 'behaviour', init: () => undefined, receive: () => undefined };
 }
 
+/** A cell as both spawn paths build it: neither registered in the node nor started yet. */
+function newCell(
+  node: LocalNode, id: string, behaviour: Behaviour, args: unknown, parent: ActorRef | undefined,
+  throughput: number | undefined, capacity: number | undefined, overflow: OverflowPolicy | undefined, supervised: boolean | undefined,
+): ActorCell {
+  const cell = new ActorCell(node, id, behaviour, args, parent, throughput ?? node.settings.throughput, capacity ?? Number.POSITIVE_INFINITY);
+  if (overflow !== undefined) cell.overflow = overflow;
+  if (supervised === true) cell.supervised = true;
+  return cell;
+}
+
 /** Create an actor on this node. The behaviour may need loading first (async, once per module). */
 export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: unknown) => void): ActorCell | undefined {
   if (node.cells.has(spec.id)) {
@@ -60,12 +72,7 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
   const known = node.behaviours.get(spec.behaviour);
   const parent = spec.parentRef ?? (spec.parent ? node.resolveRef(spec.parent[0], spec.parent[1], spec.parent[2]) : undefined);
   const placeholder = known ?? pendingBehaviour(spec.behaviour);
-  const cell = new ActorCell(
-    node, spec.id, placeholder, spec.args, parent,
-    spec.throughput ?? node.settings.throughput, spec.capacity ?? Number.POSITIVE_INFINITY,
-  );
-  if (spec.overflow !== undefined) cell.overflow = spec.overflow;
-  cell.supervised = spec.supervised === true;
+  const cell = newCell(node, spec.id, placeholder, spec.args, parent, spec.throughput, spec.capacity, spec.overflow, spec.supervised);
   if (spec.persistent !== undefined) {
     const store = node.store;
     if (store === undefined) {
@@ -120,8 +127,7 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     }
   } else {
     // A named child may already hold the next number ('parent/3'): numbered ids skip it.
-    do id = parent.nextChildId(); while (parent.children?.has(id) === true);
-    numbered = parent.childCounter;
+    do id = childId(parent.id, numbered = parent.nextChildNumber()); while (parent.children?.has(id) === true);
   }
   const placement = options?.placement ?? 'hash';
   const worker = placement === 'local' || node.workers === 0 ? node.id
@@ -132,9 +138,7 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     // The common case, a plain child on this thread, is built straight from the options: a
     // million spawns must not cost a million spec objects.
     if (node.cells.has(id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
-    const cell = new ActorCell(node, id, behaviour, options?.args, parent.ref, options?.throughput ?? node.settings.throughput, options?.mailbox?.capacity ?? Number.POSITIVE_INFINITY);
-    if (options?.mailbox?.overflow !== undefined) cell.overflow = options.mailbox.overflow;
-    if (options?.supervised === true) cell.supervised = true;
+    const cell = newCell(node, id, behaviour, options?.args, parent.ref, options?.throughput, options?.mailbox?.capacity, options?.mailbox?.overflow, options?.supervised);
     node.cells.set(id, cell);
     cell.start();
     childRef = cell.ref;

@@ -136,7 +136,7 @@ export class PoolCell extends ActorCell {
             if (b.reply !== undefined) this.node.reply(b.reply, values[i]);
             else if (b.sender !== undefined) this.node.tell(b.sender, values[i], this.ref);
           } else {
-            this.failures++;
+            this.countFailure();
             const err = errorFromWire(failed);
             if (b.reply !== undefined) this.node.replyError(b.reply, err);
             else this.node.deadLetter(this.id, b.input, `task-failed: ${err.message}`, b.sender, undefined);
@@ -149,7 +149,7 @@ export class PoolCell extends ActorCell {
           ? new TaskAbortedError(`pool '${this.id}' task '${this.task.name}' aborted after ${this.timeoutMs} ms`, { actor: this.id, task: this.task.name, timeoutMs: this.timeoutMs }, err)
           : err;
         for (const b of batch) {
-          this.failures++;
+          this.countFailure();
           if (b.reply !== undefined) this.node.replyError(b.reply, e);
           else this.node.deadLetter(this.id, b.input, aborted ? 'task-aborted' : 'task-failed', b.sender, undefined);
         }
