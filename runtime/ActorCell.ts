@@ -3,6 +3,8 @@ import type { Behaviour } from '../actors/Behaviour.js';
 import type { Signal } from '../actors/ActorContext.js';
 import { ActorRef } from './ActorRef.js';
 import { Mailbox } from './Mailbox.js';
+import type { Children } from './Children.js';
+import { childId } from './ChildId.js';
 import { CellContext } from './CellContext.js';
 import { ActorFailedError, MailboxFullError, MessageValidationError, errorToWire } from './errors.js';
 import { messageTypeOf } from './Transferable.js';
@@ -22,7 +24,6 @@ interface CellExtras {
   parked?: ParkedOffer[] | undefined;
   afterInitHook?: ((s: unknown) => unknown) | undefined;
   restartTimes?: number[];
-  childCounter?: number;
   paused?: boolean;
   supervised?: boolean;
   notBroadcastable?: boolean;
@@ -80,7 +81,7 @@ export class ActorCell {
   handled = 0;
   private ctxCache: CellContext | undefined;
   private refCache: ActorRef | undefined;
-  children: Map<string, ActorRef> | undefined;
+  children: Children | undefined;
 
   /**
    * What most actors never use lives in one side object made on first use: an idle actor then
@@ -145,7 +146,8 @@ export class ActorCell {
 
   constructor(
     readonly node: LocalNode,
-    readonly id: string,
+    /** The id, or for a numbered child spawned on its parent's thread, its number (see Children). */
+    private readonly key: string | number,
     public behaviour: Behaviour,
     readonly args: unknown,
     readonly parent: ActorRef | undefined,
@@ -153,9 +155,28 @@ export class ActorCell {
     readonly capacity: number,
   ) {}
 
+  /** n for the parent's numbered child `parent/n` that has no id string of its own, else 0. */
+  get childNumber(): number {
+    const k = this.key;
+    return typeof k === 'number' ? k : 0;
+  }
+
+  /** The id (kept by the ref once built: see ActorRef.id). */
+  get id(): string {
+    const k = this.key;
+    return typeof k === 'string' ? k : this.ref.id;
+  }
+
+  /** @internal the id written out, for the ref to keep */
+  idText(): string {
+    const k = this.key;
+    return typeof k === 'string' ? k : childId(this.parent!.id, k);
+  }
+
   get ref(): ActorRef {
     if (this.refCache === undefined) {
-      this.refCache = new ActorRef(this.id, this.node.id, this.behaviour.key);
+      const k = this.key;
+      this.refCache = new ActorRef(typeof k === 'string' ? k : undefined, this.node.id, this.behaviour.key);
       this.refCache._cell = this;
     }
     return this.refCache;
@@ -172,12 +193,6 @@ export class ActorCell {
 
   get log(): Logger {
     return this.ctx.log;
-  }
-
-  /** Numbers this actor's numbered children (ids `parent/n`, see childId). */
-  nextChildNumber(): number {
-    const x = (this.x ??= {});
-    return (x.childCounter = (x.childCounter ?? 0) + 1);
   }
 
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
@@ -480,9 +495,7 @@ export class ActorCell {
     // A new incarnation: the old one's children go with it (as an OTP process's linked children do).
     this.incarnation++;
     this.suspended = false;
-    const children = this.children ? [...this.children.values()].reverse() : [];
-    this.children = undefined;
-    for (const child of children) this.node.stopRef(child, 'parent-stopped');
+    if (this.children !== undefined) this.node.stopChildren(this.children.takeAll(), 'parent-stopped');
     this.status = Status.Starting;
     this.start();
   }

@@ -32,13 +32,27 @@ export class ActorRef<M = unknown> {
   /** Phantom field so refs to different message types do not unify. */
   declare readonly _messageType?: M;
 
+  private _id: string | undefined;
+
   constructor(
-    readonly id: string,
+    /** undefined only for a numbered child's own ref: its cell writes the id out on first use */
+    id: string | undefined,
     /** @internal the thread the actor lives on (0 = main thread); updated when it migrates */
     public node: number,
     /** @internal `module#export` of its behaviour, '' for system actors */
     readonly behaviour: string,
-  ) {}
+  ) {
+    this._id = id;
+  }
+
+  /**
+   * The actor's id, unique in the system. A numbered child's (`parent/n`) is built when first read:
+   * spawning a million children should not build a million strings nobody reads. Its cell is then
+   * still `_cell` (code that clears `_cell` reads the id first).
+   */
+  get id(): string {
+    return (this._id ??= (this._cell as { idText(): string }).idText());
+  }
 
   /** Fire and forget. Inside an actor the sender is that actor. */
   tell(message: M): void {

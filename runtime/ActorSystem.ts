@@ -382,7 +382,7 @@ export class ActorSystem {
       throw new InvalidOptionError(`task module '${task.module}' has no task export '${task.name}'`, { module: task.module, export: task.name });
     }
     const cell = new PoolCell(this.node, id, task, o, o.threads ?? availableParallelism());
-    this.node.cells.set(id, cell);
+    this.node.cells.add(cell);
     this.pools.push(cell);
     const ref = cell.ref as ActorRef<I>;
     this.registry.addSpawned(id, 0, task.key, undefined, ref as ActorRef);

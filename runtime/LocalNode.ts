@@ -26,6 +26,8 @@ import { RemoteReply, askType, type PendingAsk } from './node/Replies.js';
 import { spawnChildOf, spawnFromSpec, type SpawnSpec } from './node/Spawning.js';
 import { Topics, type TopicListener } from './node/Topics.js';
 import { relinkWorker, workerDied, workerDown } from './node/WorkerDeath.js';
+import { CellIndex } from './node/CellIndex.js';
+import type { Child } from './Children.js';
 
 // The node's parts that live in runtime/node/ (see each file's header), re-exported for the
 // modules that have always imported them from here.
@@ -60,7 +62,7 @@ export type SupervisionHook = (cell: ActorCell, err: unknown, messageType: strin
 export class LocalNode implements RefHost {
   readonly id: number;
   readonly workers: number;
-  readonly cells = new Map<string, ActorCell>();
+  readonly cells = new CellIndex();
   current: ActorCell | undefined = undefined;
   controlHook: ControlHook | undefined;
   supervisionHook: SupervisionHook | undefined;
@@ -688,11 +690,23 @@ export class LocalNode implements RefHost {
 
   /** Stop an actor anywhere. */
   stopRef(ref: ActorRef, reason: string): void {
-    if (ref.node === this.id) {
+    let node = ref.node;
+    if (node === this.id) {
       const cell = this.cells.get(ref.id);
-      if (cell !== undefined) this.stopCell(cell, reason);
-    } else {
-      void this.control(ref.node, { t: 'stop', id: ref.id, reason }).catch(() => undefined);
+      if (cell !== undefined) { this.stopCell(cell, reason); return; }
+      // It may have migrated away: the stop follows it as its messages do.
+      const moved = this.migrations.forwards.get(ref.id);
+      if (moved === undefined) return;
+      node = moved;
+    }
+    void this.control(node, { t: 'stop', id: ref.id, reason }).catch(() => undefined);
+  }
+
+  /** Stop children taken out of their parent (Children.takeAll): cells here directly, others by ref. */
+  stopChildren(children: Child[], reason: string): void {
+    for (const c of children) {
+      if (c instanceof ActorRef) this.stopRef(c, reason);
+      else this.stopCell(c, reason);
     }
   }
 

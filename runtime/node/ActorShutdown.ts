@@ -36,13 +36,11 @@ export class ActorShutdown {
     const node = this.node;
     if (cell.status === Status.Stopped) return;
     cell.status = Status.Stopping;
-    const children = cell.children ? [...cell.children.values()].reverse() : [];
-    cell.children = undefined;
-    for (const child of children) node.stopRef(child, 'parent-stopped');
+    if (cell.children !== undefined) node.stopChildren(cell.children.takeAll(), 'parent-stopped');
     if (cell.hasTimers) cell.ctx.timers.cancelAll();
     const finish = (): void => {
       cell.status = Status.Stopped;
-      if (node.cells.get(cell.id) === cell) node.cells.delete(cell.id);
+      node.cells.delete(cell);
       node.suspendedCells.delete(cell);
       node.pausedCells.delete(cell);
       node.failedCells.delete(cell);
@@ -75,7 +73,7 @@ export class ActorShutdown {
       }
       cell.watchers = undefined;
       if (cell.parent !== undefined && reason !== 'parent-died') {
-        if (cell.parent.node === node.id) node.cells.get(cell.parent.id)?.children?.delete(cell.id);
+        if (cell.parent.node === node.id) node.cells.get(cell.parent.id)?.children?.remove(cell);
         else void node.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id }).catch(() => undefined);
       }
       node.registryReporter.unregistered(cell.id, reason);
@@ -121,9 +119,7 @@ export class ActorShutdown {
     cell.incarnation++;
     cell.suspended = false;
     cell.paused = true;
-    const children = cell.children ? [...cell.children.values()].reverse() : [];
-    cell.children = undefined;
-    for (const child of children) this.node.stopRef(child, 'parent-stopped');
+    if (cell.children !== undefined) this.node.stopChildren(cell.children.takeAll(), 'parent-stopped');
     if (cell.hasTimers) cell.ctx.timers.cancelAll();
     const post = cell.behaviour.postStop;
     if (!wasReady || reason === 'failed' || post === undefined) { done(); return; }

@@ -142,7 +142,7 @@ export function onControl(node: LocalNode, origin: number, msg: Record<string, u
     }
     case 'child-stopped': {
       const parent = node.cells.get(msg.parent as string);
-      parent?.children?.delete(msg.id as string);
+      parent?.children?.remove(msg.id as string);
       return;
     }
     case 'pub':

@@ -105,7 +105,9 @@ export class Migrations {
     };
     // From now on this id is a forwarder: the cell leaves, frames for it follow the packet.
     cell.status = Status.Stopped;
-    node.cells.delete(id);
+    node.cells.delete(cell);
+    // A numbered child on its parent's thread was reached through the parent: now it is remote.
+    if (cell.childNumber !== 0) node.cells.get(cell.parent!.id)?.children?.replace(cell.childNumber, cell.ref);
     node.topics.forget(cell);
     this.forwards.set(id, to);
     node.control(to, packet as unknown as Record<string, unknown>, true).then(() => done(), done);
@@ -129,7 +131,7 @@ export class Migrations {
     if (p.links.length > 0) cell.links = new Map(p.links.map((l) => [l.id, l]));
     for (const t of p.topics) node.subscribe(t, cell);
     this.forwards.delete(p.id);
-    node.cells.set(p.id, cell);
+    node.cells.add(cell);
     for (let i = 0; i < p.mailbox.length; i += 3) {
       const r = p.mailbox[i + 2] as 'signal' | [number, number] | null;
       const reply = r === 'signal' ? SIGNAL : r === null ? undefined : r[0] === node.id ? r[1] : new RemoteReply(r[0], r[1]);

@@ -1,5 +1,6 @@
 import { Kind } from '../transport/Frames.js';
 import type { LocalNode } from '../LocalNode.js';
+import { childId } from '../ChildId.js';
 
 /*
  * The main thread keeps the registry of every actor (runtime/Registry.ts); a thread reports to it
@@ -42,9 +43,15 @@ export class RegistryReporter {
 
   constructor(private readonly node: LocalNode) {}
 
-  /** `numbered`: n when the id is the parent's n-th numbered child (`parent/n`), else 0. */
-  registered(id: string, node: number, behaviour: string, parent: string | undefined, numbered = 0): void {
-    if (this.node.id === 0) { this.node.controlHook?.(0, { t: 'registered', id, node, behaviour, parent }, 0); return; }
+  /**
+   * `numbered`: n when the id is the parent's n-th numbered child (`parent/n`), else 0. A numbered
+   * child's id may be left undefined: it is sent as its number and built on the main thread.
+   */
+  registered(id: string | undefined, node: number, behaviour: string, parent: string | undefined, numbered = 0): void {
+    if (this.node.id === 0) {
+      this.node.controlHook?.(0, { t: 'registered', id: id ?? childId(parent!, numbered), node, behaviour, parent }, 0);
+      return;
+    }
     if (this.node.closed) return;
     let b = this.behaviours.indexOf(behaviour);
     if (b < 0) b = this.behaviours.push(behaviour) - 1;
@@ -55,7 +62,7 @@ export class RegistryReporter {
     }
     // Multiplied, not shifted: the parent index may pass bit 31. A numbered child travels as its
     // number: the main thread rebuilds `parent/n`, and a number packs far cheaper than a string.
-    this.add('+', numbered !== 0 && p !== 0 ? numbered : id, node + b * 0x100 + p * 0x100000);
+    this.add('+', numbered !== 0 && p !== 0 ? numbered : id ?? childId(parent!, numbered), node + b * 0x100 + p * 0x100000);
   }
 
   unregistered(id: string, reason: string): void {

@@ -1,14 +1,15 @@
 import { isBehaviour, type Behaviour } from '../../actors/Behaviour.js';
-import type { ActorRef } from '../ActorRef.js';
+import { ActorRef } from '../ActorRef.js';
 import { ActorCell, Status } from '../ActorCell.js';
 import { loadBehaviour } from '../BehaviourLoader.js';
 import { InvalidOptionError } from '../errors.js';
 import type { LocalNode } from '../LocalNode.js';
 import { ActorPersistence, type PersistenceSpec } from '../persistence/ActorPersistence.js';
-import { workerForId } from '../Placement.js';
+import { hashChildId, workerForHash, workerForId } from '../Placement.js';
 import { SpawnOptionsSchema, type OverflowPolicy, type SpawnOptions } from '../SpawnOptions.js';
 import { assertTransferable } from '../Transferable.js';
 import { childId } from '../ChildId.js';
+import { Children } from '../Children.js';
 
 /*
  * Creating actors: a child spawned by an actor (on its own thread, or sent to another as a spawn
@@ -53,7 +54,7 @@ export function pendingBehaviour(key: string): Behaviour {
 
 /** A cell as both spawn paths build it: neither registered in the node nor started yet. */
 function newCell(
-  node: LocalNode, id: string, behaviour: Behaviour, args: unknown, parent: ActorRef | undefined,
+  node: LocalNode, id: string | number, behaviour: Behaviour, args: unknown, parent: ActorRef | undefined,
   throughput: number | undefined, capacity: number | undefined, overflow: OverflowPolicy | undefined, supervised: boolean | undefined,
 ): ActorCell {
   const cell = new ActorCell(node, id, behaviour, args, parent, throughput ?? node.settings.throughput, capacity ?? Number.POSITIVE_INFINITY);
@@ -83,7 +84,7 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
     cell.persistence = new ActorPersistence(store, spec.id, spec.behaviour, spec.persistent);
     for (const r of cell.persistence.recover((id, n, b) => node.resolveRef(id, n, b))) cell.mailbox.push(r.message, r.sender, undefined);
   }
-  node.cells.set(spec.id, cell);
+  node.cells.add(cell);
   if (spec.groups) for (const g of spec.groups) node.subscribe(`group:${g}`, cell);
   if (known !== undefined) {
     cell.start(done);
@@ -118,31 +119,41 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     }
   }
   node.knowBehaviour(behaviour);
-  let id: string;
-  let numbered = 0;
+  const kids = (parent.children ??= new Children(parent));
+  // A numbered child keeps no id string (see Children): `id` stays undefined on the fast path.
+  let id: string | undefined;
+  let n: number;
   if (options?.id !== undefined) {
     id = `${parent.id}/${options.id}`;
-    if (parent.children?.has(id) === true) {
+    if (kids.has(id)) {
       throw new InvalidOptionError(`actor '${parent.id}' already has a child named '${options.id}'`, { actor: parent.id, child: id });
     }
+    n = kids.nextNumber();
   } else {
-    // A named child may already hold the next number ('parent/3'): numbered ids skip it.
-    do id = childId(parent.id, numbered = parent.nextChildNumber()); while (parent.children?.has(id) === true);
+    n = kids.nextNumber();
+    // A named child, or an actor spawned with an explicit id, may already hold the next number's
+    // id ('parent/3'): numbered ids skip it. Rare, so the id is only built when it is possible.
+    if (kids.hasNamed || node.cells.hasNumberLikeIds) {
+      for (let c = childId(parent.id, n); kids.has(c) || node.cells.has(c); c = childId(parent.id, n)) n = kids.nextNumber();
+    }
   }
   const placement = options?.placement ?? 'hash';
   const worker = placement === 'local' || node.workers === 0 ? node.id
     : typeof placement === 'object' ? placement.worker
-    : workerForId(id, node.workers);
-  let childRef: ActorRef;
+    : id !== undefined ? workerForId(id, node.workers)
+    : workerForHash(hashChildId(kids.parentHash, n), node.workers);
+  let child: ActorCell | ActorRef;
   if (worker === node.id && options?.persistent === undefined && options?.groups === undefined) {
     // The common case, a plain child on this thread, is built straight from the options: a
-    // million spawns must not cost a million spec objects.
-    if (node.cells.has(id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
-    const cell = newCell(node, id, behaviour, options?.args, parent.ref, options?.throughput, options?.mailbox?.capacity, options?.mailbox?.overflow, options?.supervised);
-    node.cells.set(id, cell);
+    // million spawns must not cost a million spec objects, id strings or map entries.
+    if (id !== undefined && node.cells.has(id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
+    const cell = newCell(node, id ?? n, behaviour, options?.args, parent.ref, options?.throughput, options?.mailbox?.capacity, options?.mailbox?.overflow, options?.supervised);
+    kids.add(n, cell, options?.id === undefined ? undefined : id);
+    node.cells.add(cell);
     cell.start();
-    childRef = cell.ref;
+    child = cell;
   } else {
+    id ??= childId(parent.id, n);
     const spec: SpawnSpec = {
       behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, node.id, parent.behaviour.key],
       capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
@@ -150,14 +161,14 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
       persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
     if (worker === node.id) spec.parentRef = parent.ref;
-    const ref = worker === node.id ? spawnFromSpec(node, spec)?.ref : undefined;
-    childRef = ref ?? node.resolveRef(id, worker, behaviour.key);
+    const cell = worker === node.id ? spawnFromSpec(node, spec) : undefined;
+    child = cell ?? node.resolveRef(id, worker, behaviour.key);
     if (worker !== node.id) {
       if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
       void node.control(worker, { t: 'spawn', spec }).catch(() => undefined);
     }
+    kids.add(n, child, options?.id === undefined ? undefined : id);
   }
-  (parent.children ??= new Map()).set(id, childRef);
-  node.registryReporter.registered(id, worker, behaviour.key, parent.id, numbered);
-  return childRef;
+  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
+  return child instanceof ActorRef ? child : child.ref;
 }

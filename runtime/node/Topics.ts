@@ -77,7 +77,8 @@ export class Topics {
       return;
     }
     for (const cell of this.node.cells.values()) {
-      if (cell.id !== except && cell.broadcastable) this.deliverChecked(cell, message, sender);
+      // (A numbered child's id is built only when there is an exception to compare it with.)
+      if (cell.broadcastable && (except === undefined || cell.id !== except)) this.deliverChecked(cell, message, sender);
     }
   }
 

@@ -26,8 +26,7 @@ export function workerDown(node: LocalNode, dead: number): void {
   const orphans: ActorCell[] = [];
   for (const cell of node.cells.values()) {
     if (cell.parent !== undefined && cell.parent.node === dead) orphans.push(cell);
-    if (cell.children === undefined) continue;
-    for (const [id, child] of cell.children) if (child.node === dead) cell.children.delete(id);
+    cell.children?.forgetNode(dead);
   }
   for (const cell of orphans) node.stopCell(cell, 'parent-died');
 }

@@ -1,0 +1,174 @@
+import { ActorRef } from './ActorRef.js';
+import type { ActorCell } from './ActorCell.js';
+import { childNumberAt } from './ChildId.js';
+import { hashId } from './Placement.js';
+
+/** A child: its cell when it lives on the parent's thread, its ref when it lives elsewhere. */
+export type Child = ActorCell | ActorRef;
+
+/**
+ * An actor's children, in the order they were spawned. Every child takes the parent's next number;
+ * a child spawned without a name is `parent/n` by that number, and is found by it. That is what
+ * lets a numbered child on the parent's own thread exist without an id string and without an
+ * entry in any string-keyed map: it sits at its number here (see CellIndex), and its id is
+ * written out only when something asks for it. Spawning a million children then costs two
+ * objects each (cell and ref) and an array slot.
+ *
+ * Numbers are never reused, not even across the parent's restarts: a child of the previous
+ * incarnation may still be stopping under the same number.
+ */
+export class Children {
+  /** entries[i] is child number base + i; undefined once it has gone. */
+  private entries: (Child | undefined)[] = [];
+  private base = 1;
+  /** entries[0..head) are all gone. */
+  private head = 0;
+  private live = 0;
+  /** The last number handed out. */
+  private last = 0;
+  /** Children spawned with a name: id -> number. */
+  private named: Map<string, number> | undefined;
+  private ownHash = -1;
+
+  constructor(private readonly owner: ActorCell) {}
+
+  /** Children alive. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Whether any child was spawned with a name (a numbered id could then be taken by a name). */
+  get hasNamed(): boolean {
+    return this.named !== undefined && this.named.size > 0;
+  }
+
+  /** The owner's id hashed (hashId), kept for placing numbered children by hash. */
+  get parentHash(): number {
+    if (this.ownHash < 0) this.ownHash = hashId(this.owner.id);
+    return this.ownHash;
+  }
+
+  nextNumber(): number {
+    return ++this.last;
+  }
+
+  /** Add the child that took number n (the latest from nextNumber). `id` only for a named child. */
+  add(n: number, child: Child, id?: string): void {
+    const i = n - this.base;
+    // Numbers taken by a spawn that then failed leave a gap.
+    while (this.entries.length < i) this.entries.push(undefined);
+    this.entries.push(child);
+    this.live++;
+    if (id !== undefined) (this.named ??= new Map()).set(id, n);
+  }
+
+  /** Child number n, if it is still here. */
+  at(n: number): Child | undefined {
+    const i = n - this.base;
+    return i >= this.head && i < this.entries.length ? this.entries[i] : undefined;
+  }
+
+  /** The number of the child with this id, 0 when it is not (or no longer) a child. */
+  numberOf(id: string): number {
+    const named = this.named?.get(id);
+    if (named !== undefined) return named;
+    const own = this.owner.id;
+    if (id.length <= own.length + 1 || id.charCodeAt(own.length) !== 47 /* '/' */ || !id.startsWith(own)) return 0;
+    const n = childNumberAt(id, own.length + 1);
+    if (n === 0) return 0;
+    const c = this.at(n);
+    if (c === undefined) return 0;
+    // Child n may be a named one (its id is its name): compare ids, without building a numbered
+    // cell's (it is `own/n` by construction).
+    if (c instanceof ActorRef) return c.id === id ? n : 0;
+    return c.childNumber === n || c.id === id ? n : 0;
+  }
+
+  has(id: string): boolean {
+    return this.numberOf(id) !== 0;
+  }
+
+  /** Forget a child that stopped: by its cell, or by id (a child on another thread). */
+  remove(child: ActorCell | string): void {
+    if (typeof child !== 'string') {
+      const n = child.childNumber;
+      // A numbered cell is its slot; anything else is looked up by id.
+      if (n !== 0) {
+        if (this.at(n) === child) this.removeNumber(n);
+        return;
+      }
+      child = child.id;
+    }
+    const n = this.numberOf(child);
+    if (n !== 0) this.removeNumber(n);
+    this.named?.delete(child);
+  }
+
+  /** Child n moved to another thread: from now on it is reached by its ref. */
+  replace(n: number, ref: ActorRef): void {
+    const i = n - this.base;
+    if (i >= this.head && i < this.entries.length && this.entries[i] !== undefined) this.entries[i] = ref;
+  }
+
+  /** Forget every child that lived on a node that died. */
+  forgetNode(node: number): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const c = this.entries[i];
+      if (c instanceof ActorRef && c.node === node) {
+        this.removeNumber(this.base + i);
+        this.forgetName(c.id);
+      }
+    }
+  }
+
+  /**
+   * Take every child out, newest first (children are stopped in reverse start order, as in OTP).
+   * A numbered cell is found only through this list, so the caller gets cells, not refs to look up.
+   */
+  takeAll(): Child[] {
+    const out: Child[] = [];
+    for (let i = this.entries.length - 1; i >= this.head; i--) {
+      const c = this.entries[i];
+      if (c !== undefined) out.push(c);
+    }
+    this.entries = [];
+    this.base = this.last + 1;
+    this.head = 0;
+    this.live = 0;
+    this.named = undefined;
+    return out;
+  }
+
+  /** The children living on this thread as cells, oldest first. */
+  *cells(): IterableIterator<ActorCell> {
+    const entries = this.entries;
+    for (let i = this.head; i < entries.length; i++) {
+      const c = entries[i];
+      if (c !== undefined && !(c instanceof ActorRef)) yield c;
+    }
+  }
+
+  private forgetName(id: string): void {
+    this.named?.delete(id);
+  }
+
+  private removeNumber(n: number): void {
+    const i = n - this.base;
+    if (i < this.head || i >= this.entries.length || this.entries[i] === undefined) return;
+    this.entries[i] = undefined;
+    this.live--;
+    if (this.live === 0) {
+      this.entries = [];
+      this.base = this.last + 1;
+      this.head = 0;
+      return;
+    }
+    while (this.entries[this.head] === undefined) this.head++;
+    // A long-lived parent that spawns and stops children keeps only the window still in use.
+    if (this.head > 64 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.base += this.head;
+      this.head = 0;
+    }
+  }
+}

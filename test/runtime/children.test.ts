@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { ActorRef } from '../../index.js';
+import { Brood, type BroodMsg, type KidWhere } from '../fixtures/runtime/children.js';
+import { Children } from '../../runtime/Children.js';
+import type { ActorCell } from '../../runtime/ActorCell.js';
+import { ActorRef as Ref } from '../../runtime/ActorRef.js';
+import { childId, childNumberAt } from '../../runtime/ChildId.js';
+import { hashChildId, hashId, workerForId } from '../../runtime/Placement.js';
+import { collectDeadLetters, collectTopic, eventually, withSystem } from './helpers.js';
+
+/*
+ * A numbered child spawned on its parent's thread has no id string and no map entry of its own:
+ * it is found through its parent (runtime/Children.ts, runtime/node/CellIndex.ts). These tests pin
+ * down that it is still an ordinary actor to everyone else.
+ */
+
+const where = (r: ActorRef): Promise<KidWhere> => r.ask<KidWhere>('where', { timeoutMs: 3000 });
+
+describe('numbered children on the parent\'s thread', () => {
+  it('have ids parent/1..n and are reachable by ref, by id from the main thread and from another worker', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'brood', placement: { worker: 1 } });
+      const kids = await brood.ask<ActorRef[]>({ type: 'spawn', count: 500 } satisfies BroodMsg);
+      const ids = Array.from({ length: 500 }, (_, i) => `brood/${i + 1}`);
+      expect(kids.map((k) => k.id)).toEqual(ids);
+      const answers = await Promise.all(kids.map(where));
+      expect(answers.map((a) => a.id)).toEqual(ids);
+      expect(answers.every((a) => a.worker === 1 && a.parent === 'brood')).toBe(true);
+
+      // By id: the main thread's registry, and a send from an actor on the other worker.
+      await eventually(() => ids.filter((id) => system.exists(id)).length, (n) => n === 500, 2000);
+      expect(system.list().filter((i) => i.parent === 'brood').length).toBe(500);
+      expect((await where(system.lookup('brood/250')!)).id).toBe('brood/250');
+      const other = await system.spawn(Brood, { id: 'other', placement: { worker: 2 } });
+      const [remoteKid] = await other.ask<ActorRef[]>({ type: 'spawn', count: 1 } satisfies BroodMsg);
+      expect((await where(remoteKid!)).worker).toBe(2);
+      system.tell('brood/7', 'hello from main');
+      const wire = system.lookup('brood/8')!;
+      await other.ask({ type: 'tell', index: 0, message: 'x' } satisfies BroodMsg);
+      // A ref that crossed threads (in a message) and came back still reaches the same actor.
+      expect(await kids[7]!.ask('dump')).toEqual([]);
+      await eventually(() => kids[6]!.ask<unknown[]>('dump'), (g) => g.length === 1, 2000);
+      expect(await kids[6]!.ask('dump')).toEqual(['hello from main']);
+      expect((await where(wire)).id).toBe('brood/8');
+
+      const stats = await system.stats();
+      expect(stats.find((s) => s.worker === 1)!.actors).toBeGreaterThanOrEqual(501);
+    });
+  });
+
+  it('placed by hash (the default), land where workerForId puts their written-out ids', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'h', placement: { worker: 1 } });
+      const kids = await brood.ask<ActorRef[]>({ type: 'spawn', count: 60, placement: 'hash' } satisfies BroodMsg);
+      const answers = await eventually(() => Promise.all(kids.map((k) => where(k).catch(() => undefined))), (a) => a.every((x) => x !== undefined), 3000);
+      expect(answers.map((a) => a?.id)).toEqual(kids.map((_, i) => `h/${i + 1}`));
+      expect(answers.map((a) => a?.worker)).toEqual(kids.map((_, i) => workerForId(`h/${i + 1}`, 2)));
+      // Both workers got some: the hash spreads them.
+      expect(new Set(answers.map((a) => a?.worker)).size).toBe(2);
+    });
+  });
+
+  it('never take an id held by a named sibling or by an actor spawned with an explicit id', async () => {
+    await withSystem(async (system) => {
+      await system.spawn(Brood, { id: 'b/2', placement: { worker: 1 } });
+      const b = await system.spawn(Brood, { id: 'b', placement: { worker: 1 } });
+      const kids = await b.ask<ActorRef[]>({ type: 'spawn', names: ['3'], count: 2 } satisfies BroodMsg);
+      expect(kids.map((k) => k.id)).toEqual(['b/3', 'b/4', 'b/5']);
+      const answers = await Promise.all(kids.map(where));
+      expect(answers.map((a) => a.parent)).toEqual(['b', 'b', 'b']);
+      // 'b/2' is still the top-level actor, not a child of 'b'.
+      expect(system.list().find((i) => i.id === 'b/2')?.parent).toBeUndefined();
+      const err = await b.ask({ type: 'spawn', names: ['4'], count: 0 } satisfies BroodMsg).then(() => undefined, (e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(String((err as Error).message)).toMatch(/already has a child named '4'/);
+    });
+  });
+
+  it('stop newest first when the parent stops, and a stopped child\'s messages become dead letters', async () => {
+    await withSystem(async (system) => {
+      const stopped = collectTopic(system, 'kids-stopped');
+      const brood = await system.spawn(Brood, { id: 'p', placement: { worker: 1 } });
+      const kids = await brood.ask<ActorRef[]>({ type: 'spawn', count: 5, topic: 'kids-stopped' } satisfies BroodMsg);
+      await brood.ask({ type: 'stop', index: 1 } satisfies BroodMsg);
+      await eventually(() => stopped.items.length, (n) => n === 1, 2000);
+      expect(stopped.items.map((i) => i.message)).toEqual(['p/2']);
+
+      const dead = collectDeadLetters(system);
+      kids[1]!.tell('too late');
+      await brood.ask({ type: 'tell', index: 1, message: 'too late from the parent\'s thread' } satisfies BroodMsg);
+      await eventually(() => dead.letters.length, (n) => n >= 2, 2000);
+      expect(dead.letters.map((l) => [l.target, l.message]).sort()).toEqual([['p/2', 'too late'], ['p/2', 'too late from the parent\'s thread']]);
+      expect(() => system.tell('p/2', 'by id')).toThrow(/no actor named 'p\/2' is registered/);
+      expect((await where(kids[2]!)).id).toBe('p/3');
+
+      await system.stopActor(brood);
+      await eventually(() => stopped.items.length, (n) => n === 5, 2000);
+      expect(stopped.items.map((i) => i.message)).toEqual(['p/2', 'p/5', 'p/4', 'p/3', 'p/1']);
+      await eventually(() => system.list().length, (n) => n === 0, 2000);
+      expect(system.list().map((i) => i.id)).toEqual([]);
+      stopped.off();
+      dead.stop();
+    });
+  });
+
+  it('a restarted parent does not hand its old children\'s numbers out again', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'r', placement: { worker: 1 } });
+      const before = await brood.ask<ActorRef[]>({ type: 'spawn', count: 3 } satisfies BroodMsg);
+      brood.tell({ type: 'crash' });
+      // The restart stops the old incarnation's children.
+      await eventually(() => before.filter((k) => system.exists(k.id)).length, (n) => n === 0, 3000);
+      const after = await brood.ask<ActorRef[]>({ type: 'spawn', count: 2 } satisfies BroodMsg);
+      expect(after.map((k) => k.id)).toEqual(['r/4', 'r/5']);
+      expect((await Promise.all(after.map(where))).map((a) => a.id)).toEqual(['r/4', 'r/5']);
+    });
+  });
+
+  it('a numbered child that migrates stays reachable by its old ref and by id, and still stops with its parent', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'm', placement: { worker: 1 } });
+      const kids = await brood.ask<ActorRef[]>({ type: 'spawn', count: 3 } satisfies BroodMsg);
+      kids[1]!.tell('before');
+      await system.migrate(kids[1]!, 2);
+      kids[1]!.tell('after');
+      await brood.ask({ type: 'tell', index: 1, message: 'from parent' } satisfies BroodMsg);
+      expect(await where(kids[1]!)).toEqual({ id: 'm/2', worker: 2, parent: 'm' });
+      expect((await where(system.lookup('m/2')!)).worker).toBe(2);
+      expect(await kids[1]!.ask('dump')).toEqual(['before', 'after', 'from parent']);
+      await system.stopActor(brood);
+      await eventually(() => system.list().length, (n) => n === 0, 3000);
+      expect(system.list().map((i) => i.id)).toEqual([]);
+    });
+  });
+
+  it('get broadcasts like any actor', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'bc', placement: { worker: 1 } });
+      const kids = await brood.ask<ActorRef[]>({ type: 'spawn', count: 20 } satisfies BroodMsg);
+      system.broadcast({ note: 'all' }, { except: 'bc/3' });
+      const got = await eventually(() => Promise.all(kids.map((k) => k.ask<unknown[]>('dump'))), (g) => g.filter((x) => x.length === 1).length === 19, 2000);
+      expect(got.map((g) => g.length)).toEqual(kids.map((_, i) => (i === 2 ? 0 : 1)));
+    });
+  });
+});
+
+describe('child numbers and ids', () => {
+  it('hashChildId is hashId of the written-out id, so placement by hash needs no string', () => {
+    for (const parent of ['', 'a', '$root/driver', 'brood/17', 'ünïcode']) {
+      for (const n of [1, 2, 9, 10, 11, 99, 100, 101, 999_999, 1_000_000, 123_456_789, 2 ** 40 + 3]) {
+        expect(hashChildId(hashId(parent), n)).toBe(hashId(`${parent}/${n}`));
+      }
+    }
+  });
+
+  it('childNumberAt reads a positive decimal child number and nothing else', () => {
+    const at = (id: string): number => childNumberAt(id, id.lastIndexOf('/') + 1);
+    expect([at('p/1'), at('p/42'), at('a/b/1000000')]).toEqual([1, 42, 1_000_000]);
+    expect([at('p/0'), at('p/01'), at('p/1a'), at('p/'), at('p/-1'), at('p/1.5'), at('p/x')]).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(childId('p', 7)).toBe('p/7');
+  });
+
+  it('Children keeps spawn order, finds by number and id, and trims the window it no longer needs', () => {
+    const owner = { id: 'o' } as ActorCell;
+    const kids = new Children(owner);
+    const cell = (n: number): ActorCell => ({ childNumber: n, id: `o/${n}`, ref: new Ref(`o/${n}`, 1, 'B') }) as unknown as ActorCell;
+    const cells: ActorCell[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const n = kids.nextNumber();
+      cells.push(cell(n));
+      kids.add(n, cells[i]!);
+    }
+    const named = new Ref('o/x', 2, 'B');
+    kids.add(kids.nextNumber(), named, 'o/x');
+    expect(kids.size).toBe(1001);
+    expect(kids.numberOf('o/500')).toBe(500);
+    expect(kids.numberOf('o/x')).toBe(1001);
+    expect(kids.numberOf('o/1001')).toBe(0); // number 1001 is the named child, whose id is 'o/x'
+    expect(kids.numberOf('q/5')).toBe(0);
+    for (let i = 0; i < 900; i++) kids.remove(cells[i]!);
+    expect(kids.size).toBe(101);
+    expect(kids.at(1)).toBeUndefined();
+    expect(kids.at(950)).toBe(cells[949]);
+    kids.forgetNode(2);
+    expect(kids.has('o/x')).toBe(false);
+    const refs = kids.takeAll();
+    expect(refs.map((r) => r.id)).toEqual(cells.slice(900).reverse().map((c) => c.id));
+    expect(kids.size).toBe(0);
+    expect(kids.nextNumber()).toBe(1002);
+  });
+});
