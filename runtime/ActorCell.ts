@@ -34,6 +34,9 @@ interface CellExtras {
   persistence?: ActorPersistence | undefined;
   currentSeq?: number;
   overflow?: OverflowPolicy;
+  throughput?: number;
+  capacity?: number;
+  children?: Children | undefined;
 }
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
@@ -81,7 +84,6 @@ export class ActorCell {
   handled = 0;
   private ctxCache: CellContext | undefined;
   private refCache: ActorRef | undefined;
-  children: Children | undefined;
 
   /**
    * What most actors never use lives in one side object made on first use: an idle actor then
@@ -141,6 +143,9 @@ export class ActorCell {
   /** What a bounded mailbox does when full. */
   get overflow(): OverflowPolicy { return this.x?.overflow ?? 'reject'; }
   set overflow(v: OverflowPolicy) { if (v !== 'reject' || this.x !== undefined) (this.x ??= {}).overflow = v; }
+  /** Its children, made on the first spawn (an actor that never spawns pays one slot in x). */
+  get children(): Children | undefined { return this.x?.children; }
+  set children(v: Children | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).children = v; }
   get parked(): ParkedOffer[] | undefined { return this.x?.parked; }
   set parked(v: ParkedOffer[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).parked = v; }
 
@@ -151,9 +156,23 @@ export class ActorCell {
     public behaviour: Behaviour,
     readonly args: unknown,
     readonly parent: ActorRef | undefined,
-    readonly throughput: number,
-    readonly capacity: number,
-  ) {}
+    throughput?: number,
+    capacity?: number,
+  ) {
+    // Most actors take the node's throughput and an unbounded mailbox: those cost no field.
+    if (throughput !== undefined && throughput !== node.settings.throughput) (this.x ??= {}).throughput = throughput;
+    if (capacity !== undefined && capacity !== Number.POSITIVE_INFINITY) (this.x ??= {}).capacity = capacity;
+  }
+
+  /** Messages handled per turn before the scheduler moves on. */
+  get throughput(): number {
+    return this.x?.throughput ?? this.node.settings.throughput;
+  }
+
+  /** The mailbox's bound (Infinity: unbounded). */
+  get capacity(): number {
+    return this.x?.capacity ?? Number.POSITIVE_INFINITY;
+  }
 
   /** n for the parent's numbered child `parent/n` that has no id string of its own, else 0. */
   get childNumber(): number {

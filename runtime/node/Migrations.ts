@@ -120,7 +120,7 @@ export class Migrations {
     // behaviour still has to be imported on this thread: it takes messages, runs once loaded.
     const known = node.behaviours.get(p.behaviour);
     const parent = p.parent ? node.resolveRef(p.parent[0], p.parent[1], p.parent[2]) : undefined;
-    const cell = new ActorCell(node, p.id, known ?? pendingBehaviour(p.behaviour), p.args, parent, p.throughput, p.capacity ?? Number.POSITIVE_INFINITY);
+    const cell = new ActorCell(node, p.id, known ?? pendingBehaviour(p.behaviour), p.args, parent, p.throughput, p.capacity);
     cell.overflow = p.overflow;
     cell.supervised = p.supervised;
     cell.state = p.state;

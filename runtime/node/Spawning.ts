@@ -57,7 +57,7 @@ function newCell(
   node: LocalNode, id: string | number, behaviour: Behaviour, args: unknown, parent: ActorRef | undefined,
   throughput: number | undefined, capacity: number | undefined, overflow: OverflowPolicy | undefined, supervised: boolean | undefined,
 ): ActorCell {
-  const cell = new ActorCell(node, id, behaviour, args, parent, throughput ?? node.settings.throughput, capacity ?? Number.POSITIVE_INFINITY);
+  const cell = new ActorCell(node, id, behaviour, args, parent, throughput, capacity);
   if (overflow !== undefined) cell.overflow = overflow;
   if (supervised === true) cell.supervised = true;
   return cell;

@@ -52,7 +52,7 @@ export class PoolCell extends ActorCell {
       key: task.key, name: task.name, module: task.module, $troupe: 'behaviour', messages: task.input,
       init: () => undefined, receive: () => undefined,
     };
-    super(node, id, behaviour, undefined, undefined, 1, Number.POSITIVE_INFINITY);
+    super(node, id, behaviour, undefined, undefined, 1);
     this.threads = threads;
     this.maxQueue = options.maxQueue;
     this.maxBatch = options.maxBatch;
