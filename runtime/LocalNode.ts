@@ -27,6 +27,7 @@ import { spawnChildOf, spawnFromSpec, type SpawnSpec } from './node/Spawning.js'
 import { Topics, type TopicListener } from './node/Topics.js';
 import { relinkWorker, workerDied, workerDown } from './node/WorkerDeath.js';
 import { CellIndex } from './node/CellIndex.js';
+import { IdleSpin } from './node/IdleSpin.js';
 import type { Child } from './Children.js';
 
 // The node's parts that live in runtime/node/ (see each file's header), re-exported for the
@@ -115,6 +116,7 @@ export class LocalNode implements RefHost {
     this.workers = topology.workers;
     this.doorbells = topology.doorbells.map((sab) => new Int32Array(sab));
     this.myBell = this.doorbells[this.id]!;
+    this.idleSpin = new IdleSpin(this.settings.idleSpinMicros);
     const n = topology.doorbells.length;
     for (let other = 0; other < n; other++) {
       if (other === this.id) { this.out.push(undefined); continue; }
@@ -507,13 +509,16 @@ export class LocalNode implements RefHost {
     }
   }
 
+  /** How long this thread polls before it sleeps (adapts to the traffic). */
+  private readonly idleSpin: IdleSpin;
+
   private anyInbound(): boolean {
     for (let i = 0; i < this.inbound.length; i++) if (this.inbound[i]!.hasFrames()) return true;
     return false;
   }
 
   private idle(): void {
-    const spin = this.settings.idleSpinMicros;
+    const spin = this.idleSpin.micros;
     if (spin > 0) {
       // A short poll before sleeping: a reply that lands within it is served without a wake-up.
       const until = performance.now() + spin / 1000;
@@ -536,9 +541,11 @@ export class LocalNode implements RefHost {
       return;
     }
     const gen = this.generation;
+    this.idleSpin.sleeping(performance.now());
     const w = Atomics.waitAsync(bell, SEQ, seq);
     const resume = (): void => {
       if (this.loopState !== 0 || gen !== this.generation || this.closed) return;
+      this.idleSpin.woke(performance.now());
       Atomics.store(bell, SLEEPING, 0);
       this.loopState = 1;
       this.loop();

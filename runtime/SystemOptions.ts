@@ -16,7 +16,10 @@ export const SystemOptionsSchema = z.object({
   ringBytes: z.number().int().min(65536).refine((n) => (n & (n - 1)) === 0, 'must be a power of two').default(1 << 20),
   /** Longest synchronous slice of the scheduler before it yields to the event loop (I/O, timers). */
   sliceMs: z.number().positive().max(1000).default(10),
-  /** How long an idle worker polls its rings before it sleeps: trades CPU for wake-up latency. */
+  /**
+   * How long an idle worker polls its rings before it sleeps: trades CPU for wake-up latency. This
+   * is the base; under steady traffic the window grows (up to 1 ms) while sleeps keep being short.
+   */
   idleSpinMicros: z.number().int().min(0).max(100_000).default(100),
   /**
    * After the main thread sends an ask with nothing else to do, it polls for the reply this long
