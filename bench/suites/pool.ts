@@ -55,15 +55,23 @@ export const poolSuite: BenchSuite = {
 
       // ---- cross-worker counting
       ctx.progress('cross-worker counting', 2, 5);
-      const n = q ? 1_000_000 : 10_000_000;
+      const n = q ? 1_000_000 : 5_000_000;
       const sink = await system.spawn(Sink, { placement: { worker: 2 } });
       const source = await system.spawn(Source, { placement: { worker: 1 } });
       await source.ask({ n: 50_000, sink });
-      const sink2 = await system.spawn(Sink, { placement: { worker: 2 } });
-      const r = await source.ask<{ ms: number; count: number }>({ n, sink: sink2 }, { timeoutMs: 600_000 });
-      if (r.count !== n) throw new Error(`cross-worker counting lost messages: ${r.count}/${n}`);
-      const rawPm = await rawPostMessagePerMessage(q ? 200_000 : 1_000_000);
-      out.push(result({ suite: 'cross-thread', name: 'cross-worker-counting', metric: 'msgs/s', value: (n / r.ms) * 1000, unit: 'msgs/s', baseline: 'raw postMessage, one message per call', baselineValue: rawPm.perSec }));
+      // Three rounds, each Troupe then raw postMessage, and the median of each: the two sides meet
+      // the same phases of a noisy machine, and one slow round (the first flood into a fresh
+      // actor grows its mailbox and the worker's heap) does not decide the figure.
+      const troupeRates: number[] = [];
+      const rawRates: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const fresh = await system.spawn(Sink, { placement: { worker: 2 } });
+        const r = await source.ask<{ ms: number; count: number }>({ n, sink: fresh }, { timeoutMs: 600_000 });
+        if (r.count !== n) throw new Error(`cross-worker counting lost messages: ${r.count}/${n}`);
+        troupeRates.push((n / r.ms) * 1000);
+        rawRates.push((await rawPostMessagePerMessage(q ? 200_000 : 1_000_000)).perSec);
+      }
+      out.push(result({ suite: 'cross-thread', name: 'cross-worker-counting', metric: 'msgs/s', value: median(troupeRates), unit: 'msgs/s', baseline: 'raw postMessage, one message per call (median of 3)', baselineValue: median(rawRates) }));
 
       // ---- cross-worker ask round trip (main thread -> worker -> main thread)
       ctx.progress('ask round trip', 3, 5);
@@ -88,3 +96,8 @@ export const poolSuite: BenchSuite = {
     return out;
   },
 };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
