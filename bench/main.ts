@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { BenchResult, BenchSuite } from './harness.js';
+import { CpuSteal } from './CpuSteal.js';
 import { fromRoot } from './paths.js';
 import { listedBenchmarks, type RunnerContext } from './select.js';
 
@@ -206,6 +207,7 @@ export async function runBench(options: RunBenchOptions = {}): Promise<BenchRun>
         progress: (step, done, total) => progress.step(step, done, total),
       };
       const t0 = performance.now();
+      const steal = new CpuSteal();
       try {
         let got = await suite.run(ctx);
         if (benchmark !== undefined) got = got.filter((r) => r.name === benchmark);
@@ -214,7 +216,9 @@ export async function runBench(options: RunBenchOptions = {}): Promise<BenchRun>
         }
         results.push(...got);
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
-        progress.suiteEnd(`${suite.name}: ${got.length} result${got.length === 1 ? '' : 's'} in ${secs} s`);
+        const stolen = steal.share();
+        const noisy = stolen === undefined ? '' : `, CPU steal ${(stolen * 100).toFixed(0)}%${stolen >= 0.05 ? ' (a shared machine in a slow phase: compare ratios, not absolute figures)' : ''}`;
+        progress.suiteEnd(`${suite.name}: ${got.length} result${got.length === 1 ? '' : 's'} in ${secs} s${noisy}`);
       } catch (e) {
         const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
         failures.push({ suite: suite.name, error });
