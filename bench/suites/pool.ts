@@ -16,45 +16,33 @@ export const poolSuite: BenchSuite = {
     const out: BenchResult[] = [];
     const q = ctx.quick;
 
-    // ---- pool actors, trivial tasks
-    ctx.progress('pool trivial tasks', 0, 5);
-    // Long enough (~1 s) that the figure is the sustained rate, not the JIT warming up.
-    const trivialN = q ? 400_000 : 1_000_000;
     // Monitoring off: its policies (move the busiest actor, hold offers) would change what is measured.
     const system = await ActorSystem.start({ workers: 2, askTimeoutMs: 600_000, logLevel: 'error', monitoring: false });
     try {
-      const pool = await system.spawnPool(Noop, { threads: 2 });
-      await Promise.all(Array.from({ length: 10_000 }, (_, i) => pool.ask(i)));
-      const t0 = performance.now();
-      let sum = 0;
-      for (let done = 0; done < trivialN; done += 100_000) {
-        const rs = await Promise.all(Array.from({ length: Math.min(100_000, trivialN - done) }, (_, i) => pool.ask<number>(i)));
-        for (const r of rs) sum += r;
-      }
-      const troupe = (trivialN / (performance.now() - t0)) * 1000;
-      if (sum <= 0) throw new Error('pool lost results');
-      const raw = await rawPiscina(q ? 20_000 : 100_000, { threads: 2 });
-      out.push(result({ suite: 'cross-thread', name: 'pool-trivial-tasks', metric: 'tasks/s', value: troupe, unit: 'tasks/s', baseline: 'raw piscina, one task per run()', baselineValue: raw.perSec }));
-
-      // ---- pool actors, CPU-bound scaling
-      ctx.progress('pool cpu scaling', 1, 5);
-      const tasks = q ? 32 : 48;
-      const steps = q ? 500_000 : 1_000_000;
-      const cpu = async (threads: number): Promise<number> => {
-        const p = await system.spawnPool(Trapezoid, { threads, id: `trapezoid-${threads}` });
-        await Promise.all([p.ask({ a: 1, b: 2, steps: 10_000 }), p.ask({ a: 1, b: 2, steps: 10_000 })]);
+      // The ask round trip first, then the flood, then the pools: latency is measured before any
+      // flood has grown the heaps and before the pools' threads exist.
+      // ---- cross-worker ask round trip (main thread -> worker -> main thread)
+      ctx.progress('ask round trip', 0, 5);
+      const echo: ActorRef<number> = await system.spawn(Echo, { placement: { worker: 1 } });
+      const samples = q ? 5_000 : 20_000;
+      // Warm both sides the same, and long enough for the JIT's background compiles to be over:
+      // with 2,000 round trips they still ran during the measurement and took the p99 (~1 ms).
+      const warmup = 20_000;
+      for (let i = 0; i < warmup; i++) await echo.ask(i);
+      const lat = new Float64Array(samples);
+      for (let i = 0; i < samples; i++) {
         const t = performance.now();
-        await Promise.all(Array.from({ length: tasks }, (_, i) => p.ask({ a: 1 + (i % 7), b: 2 + (i % 7), steps })));
-        return (tasks / (performance.now() - t)) * 1000;
-      };
-      const one = await cpu(1);
-      const two = await cpu(2);
-      out.push(result({ suite: 'cross-thread', name: 'pool-cpu-2-vs-1-workers', metric: 'tasks/s', value: two, unit: 'tasks/s', baseline: 'same pool on 1 worker', baselineValue: one }));
-      const rawTwo = await rawPiscinaCpu(2, tasks, { steps });
-      out.push(result({ suite: 'cross-thread', name: 'pool-cpu-2-workers', metric: 'tasks/s', value: two, unit: 'tasks/s', baseline: 'raw piscina, 2 threads', baselineValue: rawTwo.perSec }));
-
+        await echo.ask(i);
+        lat[i] = (performance.now() - t) * 1000;
+      }
+      lat.sort();
+      const p50 = lat[Math.floor(samples / 2)]!;
+      const p99 = lat[Math.floor(samples * 0.99)]!;
+      const rawRt = await rawPostMessageRoundTrip(samples, { warmup });
+      out.push(result({ suite: 'cross-thread', name: 'ask-round-trip-p50', metric: 'p50 latency', value: p50, unit: 'us', baseline: 'raw postMessage round trip p50', baselineValue: rawRt.p50Us }, false));
+      out.push(result({ suite: 'cross-thread', name: 'ask-round-trip-p99', metric: 'p99 latency', value: p99, unit: 'us', baseline: 'raw postMessage round trip p99', baselineValue: rawRt.p99Us }, false));
       // ---- cross-worker counting
-      ctx.progress('cross-worker counting', 2, 5);
+      ctx.progress('cross-worker counting', 1, 5);
       const n = q ? 1_000_000 : 5_000_000;
       const sink = await system.spawn(Sink, { placement: { worker: 2 } });
       const source = await system.spawn(Source, { placement: { worker: 1 } });
@@ -73,23 +61,40 @@ export const poolSuite: BenchSuite = {
       }
       out.push(result({ suite: 'cross-thread', name: 'cross-worker-counting', metric: 'msgs/s', value: median(troupeRates), unit: 'msgs/s', baseline: 'raw postMessage, one message per call (median of 3)', baselineValue: median(rawRates) }));
 
-      // ---- cross-worker ask round trip (main thread -> worker -> main thread)
-      ctx.progress('ask round trip', 3, 5);
-      const echo: ActorRef<number> = await system.spawn(Echo, { placement: { worker: 1 } });
-      const samples = q ? 5_000 : 20_000;
-      for (let i = 0; i < 2_000; i++) await echo.ask(i);
-      const lat = new Float64Array(samples);
-      for (let i = 0; i < samples; i++) {
-        const t = performance.now();
-        await echo.ask(i);
-        lat[i] = (performance.now() - t) * 1000;
+      // ---- pool actors, trivial tasks
+      ctx.progress('pool trivial tasks', 2, 5);
+      // Long enough (~1 s) that the figure is the sustained rate, not the JIT warming up.
+      const trivialN = q ? 400_000 : 1_000_000;
+      const pool = await system.spawnPool(Noop, { threads: 2 });
+      await Promise.all(Array.from({ length: 10_000 }, (_, i) => pool.ask(i)));
+      const t0 = performance.now();
+      let sum = 0;
+      for (let done = 0; done < trivialN; done += 100_000) {
+        const rs = await Promise.all(Array.from({ length: Math.min(100_000, trivialN - done) }, (_, i) => pool.ask<number>(i)));
+        for (const r of rs) sum += r;
       }
-      lat.sort();
-      const p50 = lat[Math.floor(samples / 2)]!;
-      const p99 = lat[Math.floor(samples * 0.99)]!;
-      const rawRt = await rawPostMessageRoundTrip(samples);
-      out.push(result({ suite: 'cross-thread', name: 'ask-round-trip-p50', metric: 'p50 latency', value: p50, unit: 'us', baseline: 'raw postMessage round trip p50', baselineValue: rawRt.p50Us }, false));
-      out.push(result({ suite: 'cross-thread', name: 'ask-round-trip-p99', metric: 'p99 latency', value: p99, unit: 'us', baseline: 'raw postMessage round trip p99', baselineValue: rawRt.p99Us }, false));
+      const troupe = (trivialN / (performance.now() - t0)) * 1000;
+      if (sum <= 0) throw new Error('pool lost results');
+      const raw = await rawPiscina(q ? 20_000 : 100_000, { threads: 2 });
+      out.push(result({ suite: 'cross-thread', name: 'pool-trivial-tasks', metric: 'tasks/s', value: troupe, unit: 'tasks/s', baseline: 'raw piscina, one task per run()', baselineValue: raw.perSec }));
+
+      // ---- pool actors, CPU-bound scaling
+      ctx.progress('pool cpu scaling', 3, 5);
+      const tasks = q ? 32 : 48;
+      const steps = q ? 500_000 : 1_000_000;
+      const cpu = async (threads: number): Promise<number> => {
+        const p = await system.spawnPool(Trapezoid, { threads, id: `trapezoid-${threads}` });
+        await Promise.all([p.ask({ a: 1, b: 2, steps: 10_000 }), p.ask({ a: 1, b: 2, steps: 10_000 })]);
+        const t = performance.now();
+        await Promise.all(Array.from({ length: tasks }, (_, i) => p.ask({ a: 1 + (i % 7), b: 2 + (i % 7), steps })));
+        return (tasks / (performance.now() - t)) * 1000;
+      };
+      const one = await cpu(1);
+      const two = await cpu(2);
+      out.push(result({ suite: 'cross-thread', name: 'pool-cpu-2-vs-1-workers', metric: 'tasks/s', value: two, unit: 'tasks/s', baseline: 'same pool on 1 worker', baselineValue: one }));
+      const rawTwo = await rawPiscinaCpu(2, tasks, { steps });
+      out.push(result({ suite: 'cross-thread', name: 'pool-cpu-2-workers', metric: 'tasks/s', value: two, unit: 'tasks/s', baseline: 'raw piscina, 2 threads', baselineValue: rawTwo.perSec }));
+
     } finally {
       await system.stop();
     }
