@@ -284,13 +284,14 @@ export class ActorCell {
   /** Accept a message. Returns false when a bounded mailbox refused it. */
   enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown, committed?: (p: Promise<void>) => void): void {
     const mb = this.mailbox;
-    if (mb.size >= this.capacity) {
-      if (!this.overflowed(message, sender, reply)) return;
-    }
+    // Bounds and durable logs live in the side object: an actor without one skips both checks.
+    const x = this.x;
+    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return;
     if (reply !== SIGNAL) {
       if (this.node.history !== undefined) this.node.record(this.id, message, sender);
-      if (this.persistence?.mailbox === true) {
-        const j = this.persistence.journal(message, sender);
+      const p = x?.persistence;
+      if (p !== undefined && p.mailbox) {
+        const j = p.journal(message, sender);
         committed?.(j.committed);
         message = j.entry;
       }
