@@ -804,7 +804,10 @@ export class Orchestrator {
   /** Deletes the whole message history (an administrator's act when a principal is given). */
   async clearHistory(options: { principal?: Principal } = {}): Promise<void> {
     this.authorize(options.principal, 'administer-agents');
-    await this.requireStore('clearHistory').history.clear();
+    const store = this.requireStore('clearHistory');
+    // Entries of messages already handled may still be on their way to the store from a worker.
+    await this.system.flushHistory();
+    await store.history.clear();
   }
 
   /**

@@ -595,6 +595,22 @@ export class ActorSystem {
 
   // ---------------------------------------------------------------- introspection
 
+  /**
+   * Resolves once every message-history entry recorded so far, on every thread, is committed.
+   * History is written asynchronously by the thread that took the message: an ask's reply can
+   * arrive before the entry of the message it answered is in the store. Query (or clear) after this.
+   */
+  async flushHistory(): Promise<void> {
+    this.assertRunning('flushHistory');
+    const waits: Promise<unknown>[] = [this.node.historyWritten()];
+    for (let w = 1; w <= this.options.workers; w++) {
+      waits.push(this.node.control(w, { t: 'history-written' }, true).catch((err: unknown) => {
+        if (!(err instanceof WorkerDiedError)) throw err;
+      }));
+    }
+    await Promise.all(waits);
+  }
+
   /** Per-worker figures, asked of each worker through its ring. */
   async stats(): Promise<WorkerStats[]> {
     const out: WorkerStats[] = [];

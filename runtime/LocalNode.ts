@@ -160,7 +160,18 @@ export class LocalNode implements RefHost {
       threadId: typeof o?.threadId === 'string' ? o.threadId : undefined,
       tenantId: typeof o?.tenantId === 'string' ? o.tenantId : undefined,
     };
-    this.store!.history.append(draft).catch((err: unknown) => this.log.warn({ err, actor: recipient, messageType: type }, 'history append failed'));
+    this.lastHistoryWrite = this.store!.history.append(draft).then(
+      () => undefined,
+      (err: unknown) => this.log.warn({ err, actor: recipient, messageType: type }, 'history append failed'),
+    );
+  }
+
+  /** The latest history append of this thread (lmdb-js commits one thread's writes in order). */
+  private lastHistoryWrite: Promise<void> | undefined;
+
+  /** Resolves once every history entry this thread recorded so far is committed (or failed). */
+  historyWritten(): Promise<void> {
+    return this.lastHistoryWrite ?? Promise.resolve();
   }
 
   // ---------------------------------------------------------------- RefHost

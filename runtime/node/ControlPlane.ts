@@ -157,6 +157,9 @@ export function onControl(node: LocalNode, origin: number, msg: Record<string, u
     case 'stats':
       answerControl(node, origin, corr, node.stats());
       return;
+    case 'history-written':
+      void node.historyWritten().then(() => answerControl(node, origin, corr, true));
+      return;
     case 'restart-actor': {
       const cell = node.cells.get(msg.id as string);
       if (cell === undefined) { answerControl(node, origin, corr, false); return; }

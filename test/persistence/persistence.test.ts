@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ActorSystem, InvalidOptionError, StorageError } from '../../index.js';
 import { Ledger, type LedgerState } from '../fixtures/persistence/ledger.js';
 import { Account, type AccountState } from '../fixtures/persistence/account.js';
+import { Sequencer, type SequencerReport } from '../fixtures/runtime/actors.js';
 
 const dirs: string[] = [];
 function tempStore(): string {
@@ -59,6 +60,7 @@ describe('persistent actors', () => {
     try {
       const acct = await system.spawn(Account, { id: 'acct-h', persistent: true });
       for (let i = 0; i < 5; i++) await acct.ask({ type: 'deposit', amount: i, threadId: i % 2 === 0 ? 'even' : 'odd' });
+      await system.flushHistory();
       const byAgent = system.store!.history.query({ agent: 'acct-h', type: 'deposit' });
       expect(byAgent.entries.map((e) => (e.payload as { amount: number }).amount)).toEqual([0, 1, 2, 3, 4]);
       const even = system.store!.history.query({ threadId: 'even', order: 'desc' });
@@ -66,6 +68,27 @@ describe('persistent actors', () => {
     } finally {
       await system.stop();
     }
+  });
+
+  it('flushHistory: once it resolves, every message handled so far is in the history, from every worker', async () => {
+    const path = tempStore();
+    const system = await ActorSystem.start({ workers: 2, persistence: { path, history: { record: 'all' } }, logLevel: 'silent' });
+    try {
+      const a = await system.spawn(Sequencer, { id: 'flush-a', placement: { worker: 1 } });
+      const b = await system.spawn(Sequencer, { id: 'flush-b', placement: { worker: 2 } });
+      for (let i = 0; i < 20_000; i++) { a.tell(i); b.tell(i); }
+      // Both have handled everything once these answer; their history entries may still be in flight.
+      expect((await a.ask<SequencerReport>({ type: 'report' })).count).toBe(20_000);
+      expect((await b.ask<SequencerReport>({ type: 'report' })).count).toBe(20_000);
+      await system.flushHistory();
+      for (const id of ['flush-a', 'flush-b']) {
+        const numbers = system.store!.history.query({ agent: id, limit: Infinity }).entries.filter((e) => typeof e.payload === 'number');
+        expect(numbers.map((e) => e.payload)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+      }
+    } finally {
+      await system.stop();
+    }
+    await expect(system.flushHistory()).rejects.toThrow(/stopped|not running/);
   });
 
   it('a persistent actor without persistence configured is refused, naming the option', async () => {
