@@ -771,7 +771,8 @@ export class Orchestrator {
   /**
    * Recorded agent messages, from the LMDB history, oldest first unless `order: 'desc'`. With a
    * principal, only its tenant's messages: a filter naming another tenant (or a thread of another
-   * tenant) finds nothing.
+   * tenant) finds nothing. Entries are written by the worker that took each message, after the
+   * fact: `await orchestrator.system.flushHistory()` first to see those of messages just handled.
    */
   history(filter: HistoryQueryOptions = {}, options: { principal?: Principal } = {}): HistoryEntry[] {
     this.assertRunning('history');

@@ -39,6 +39,7 @@ describe('Orchestrator: sessions', () => {
         expect(await second.agentMemory('assistant')).toHaveLength(6);
         expect(await second.run('still here')).toBe('echo got: still here');
         // The history of the first life is still there.
+        await second.system.flushHistory();
         expect(second.history({ agent: 'assistant', type: 'task' }).map((e) => e.message.content)).toEqual([
           'Actors keep private state.',
           'Workers host many actors.',
