@@ -54,6 +54,8 @@ export class Children {
 
   /** Add the child that took number n (the latest from nextNumber). `id` only for a named child. */
   add(n: number, child: Child, id?: string): void {
+    // An empty list may have moved its base past n (every child taken since n was handed out).
+    if (this.live === 0 && this.entries.length === 0) this.base = n;
     const i = n - this.base;
     // Numbers taken by a spawn that then failed leave a gap.
     while (this.entries.length < i) this.entries.push(undefined);
@@ -112,12 +114,16 @@ export class Children {
 
   /** Forget every child that lived on a node that died. */
   forgetNode(node: number): void {
+    // Numbers first, removals after: a removal may compact the list under the loop.
+    const gone: ActorRef[] = [];
+    const numbers: number[] = [];
     for (let i = this.head; i < this.entries.length; i++) {
       const c = this.entries[i];
-      if (c instanceof ActorRef && c.node === node) {
-        this.removeNumber(this.base + i);
-        this.forgetName(c.id);
-      }
+      if (c instanceof ActorRef && c.node === node) { gone.push(c); numbers.push(this.base + i); }
+    }
+    for (let k = 0; k < gone.length; k++) {
+      this.removeNumber(numbers[k]!);
+      this.forgetName(gone[k]!.id);
     }
   }
 

@@ -160,18 +160,22 @@ export class LocalNode implements RefHost {
       threadId: typeof o?.threadId === 'string' ? o.threadId : undefined,
       tenantId: typeof o?.tenantId === 'string' ? o.tenantId : undefined,
     };
-    this.lastHistoryWrite = this.store!.history.append(draft).then(
+    const written = this.store!.history.append(draft).then(
       () => undefined,
       (err: unknown) => this.log.warn({ err, actor: recipient, messageType: type }, 'history append failed'),
     );
+    // Chained, not replaced: an append the store skips or refuses settles at once, ahead of
+    // earlier ones still being committed.
+    const before = this.historyWrites;
+    this.historyWrites = before === undefined ? written : Promise.all([before, written]).then(() => undefined);
   }
 
-  /** The latest history append of this thread (lmdb-js commits one thread's writes in order). */
-  private lastHistoryWrite: Promise<void> | undefined;
+  /** Every history append of this thread so far, settled. */
+  private historyWrites: Promise<void> | undefined;
 
   /** Resolves once every history entry this thread recorded so far is committed (or failed). */
   historyWritten(): Promise<void> {
-    return this.lastHistoryWrite ?? Promise.resolve();
+    return this.historyWrites ?? Promise.resolve();
   }
 
   // ---------------------------------------------------------------- RefHost

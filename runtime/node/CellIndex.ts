@@ -1,5 +1,5 @@
 import { ActorRef } from '../ActorRef.js';
-import type { ActorCell } from '../ActorCell.js';
+import { Status, type ActorCell } from '../ActorCell.js';
 import { childNumberAt } from '../ChildId.js';
 
 /**
@@ -41,7 +41,7 @@ export class CellIndex {
     if (cell.childNumber !== 0) this.nested++;
     else {
       const id = cell.id;
-      if (!this.byId.has(id) && endsInNumber(id)) this.numberLike++;
+      if (!this.byId.has(id) && mayShadowNumbered(cell, id)) this.numberLike++;
       this.byId.set(id, cell);
     }
   }
@@ -55,7 +55,7 @@ export class CellIndex {
     const id = cell.id;
     if (this.byId.get(id) !== cell) return;
     this.byId.delete(id);
-    if (endsInNumber(id)) this.numberLike--;
+    if (mayShadowNumbered(cell, id)) this.numberLike--;
   }
 
   /**
@@ -75,13 +75,21 @@ export class CellIndex {
     const n = childNumberAt(id, slash + 1);
     if (n === 0) return undefined;
     const child = this.get(id.slice(0, slash))?.children?.at(n);
-    return child === undefined || child instanceof ActorRef || child.childNumber !== n ? undefined : child;
+    // A cell that has stopped is gone, even before its parent has forgotten it.
+    return child === undefined || child instanceof ActorRef || child.childNumber !== n || child.status === Status.Stopped ? undefined : child;
   }
 }
 
-function endsInNumber(id: string): boolean {
+/**
+ * Whether a cell kept by id could hold the id of some parent's numbered child on this thread: its
+ * id ends in '/<number>' and it is not itself `parent/<number>` of its own parent (a child of P
+ * numbered by P, placed here by hash, or named with digits: P's own Children keeps those apart).
+ */
+function mayShadowNumbered(cell: ActorCell, id: string): boolean {
   const slash = id.lastIndexOf('/');
-  return slash > 0 && childNumberAt(id, slash + 1) !== 0;
+  if (slash <= 0 || childNumberAt(id, slash + 1) === 0) return false;
+  const parent = cell.parent;
+  return parent === undefined || parent.id.length !== slash || !id.startsWith(parent.id);
 }
 
 /** The numbered cells under a cell, depth first (named ones are in the map already). */

@@ -78,7 +78,13 @@ export function onControl(node: LocalNode, origin: number, msg: Record<string, u
       return;
     case 'stop': {
       const cell = node.cells.get(msg.id as string);
-      if (cell === undefined) { answerControl(node, origin, corr, false); return; }
+      if (cell === undefined) {
+        // Moved on from here: the stop follows it, as its messages do.
+        const moved = node.migrations.forwards.get(msg.id as string);
+        if (moved === undefined) { answerControl(node, origin, corr, false); return; }
+        node.control(moved, msg, true).then((r) => answerControl(node, origin, corr, r), (err: unknown) => answerControl(node, origin, corr, null, err));
+        return;
+      }
       node.stopCell(cell, (msg.reason as string) ?? 'normal', () => answerControl(node, origin, corr, true));
       return;
     }

@@ -1,5 +1,5 @@
 import type { Behaviour } from '../../actors/Behaviour.js';
-import type { ActorRef } from '../ActorRef.js';
+import { ActorRef } from '../ActorRef.js';
 import { ActorCell, SIGNAL, Status } from '../ActorCell.js';
 import { loadBehaviour } from '../BehaviourLoader.js';
 import { ActorNotFoundError, InvalidOptionError } from '../errors.js';
@@ -107,7 +107,7 @@ export class Migrations {
     cell.status = Status.Stopped;
     node.cells.delete(cell);
     // A numbered child on its parent's thread was reached through the parent: now it is remote.
-    if (cell.childNumber !== 0) node.cells.get(cell.parent!.id)?.children?.replace(cell.childNumber, cell.ref);
+    if (cell.childNumber !== 0) node.cells.get(cell.parent!.id)?.children?.replace(cell.childNumber, new ActorRef(id, to, cell.behaviour.key));
     node.topics.forget(cell);
     this.forwards.set(id, to);
     node.control(to, packet as unknown as Record<string, unknown>, true).then(() => done(), done);

@@ -167,7 +167,8 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
       if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
       void node.control(worker, { t: 'spawn', spec }).catch(() => undefined);
     }
-    kids.add(n, child, options?.id === undefined ? undefined : id);
+    // A local child whose init failed has stopped already: there is nothing to add.
+    if (!(cell !== undefined && cell.status === Status.Stopped)) kids.add(n, child, options?.id === undefined ? undefined : id);
   }
   node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
   return child instanceof ActorRef ? child : child.ref;

@@ -76,9 +76,10 @@ export class Topics {
       if (subs) for (const s of subs) if (s instanceof ActorCell && s.id !== except) this.deliverChecked(s, message, sender);
       return;
     }
+    // The exception is looked up once: comparing ids would write out every numbered child's.
+    const skip = except === undefined ? undefined : this.node.cells.get(except);
     for (const cell of this.node.cells.values()) {
-      // (A numbered child's id is built only when there is an exception to compare it with.)
-      if (cell.broadcastable && (except === undefined || cell.id !== except)) this.deliverChecked(cell, message, sender);
+      if (cell.broadcastable && cell !== skip) this.deliverChecked(cell, message, sender);
     }
   }
 

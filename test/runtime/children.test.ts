@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActorRef } from '../../index.js';
 import { Brood, type BroodMsg, type KidWhere } from '../fixtures/runtime/children.js';
 import { Children } from '../../runtime/Children.js';
+import { CellIndex } from '../../runtime/node/CellIndex.js';
 import type { ActorCell } from '../../runtime/ActorCell.js';
 import { ActorRef as Ref } from '../../runtime/ActorRef.js';
 import { childId, childNumberAt } from '../../runtime/ChildId.js';
@@ -127,6 +128,9 @@ describe('numbered children on the parent\'s thread', () => {
       expect(await where(kids[1]!)).toEqual({ id: 'm/2', worker: 2, parent: 'm' });
       expect((await where(system.lookup('m/2')!)).worker).toBe(2);
       expect(await kids[1]!.ask('dump')).toEqual(['before', 'after', 'from parent']);
+      // And back: two hops, and the parent's stop still finds it.
+      await system.migrate(kids[1]!, 1);
+      expect((await where(kids[1]!)).worker).toBe(1);
       await system.stopActor(brood);
       await eventually(() => system.list().length, (n) => n === 0, 3000);
       expect(system.list().map((i) => i.id)).toEqual([]);
@@ -158,6 +162,32 @@ describe('child numbers and ids', () => {
     expect([at('p/1'), at('p/42'), at('a/b/1000000')]).toEqual([1, 42, 1_000_000]);
     expect([at('p/0'), at('p/01'), at('p/1a'), at('p/'), at('p/-1'), at('p/1.5'), at('p/x')]).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(childId('p', 7)).toBe('p/7');
+  });
+
+  it('Children.forgetNode forgets every child of a dead node, however many (removing compacts the list)', () => {
+    const kids = new Children({ id: 'o' } as ActorCell);
+    for (let i = 0; i < 300; i++) {
+      const n = kids.nextNumber();
+      kids.add(n, new Ref(`o/${n}`, i < 250 ? 2 : 1, 'B'));
+    }
+    kids.forgetNode(2);
+    expect(kids.size).toBe(50);
+    expect(kids.takeAll().map((c) => (c as Ref).id)).toEqual(Array.from({ length: 50 }, (_, i) => `o/${300 - i}`));
+  });
+
+  it('CellIndex: only ids that could be a numbered child of another parent make spawning check', () => {
+    const index = new CellIndex();
+    const cell = (id: string, parent?: string): ActorCell => ({ id, childNumber: 0, parent: parent === undefined ? undefined : new Ref(parent, 1, 'B') }) as unknown as ActorCell;
+    index.add(cell('p/3', 'p')); // p's own child, placed here by hash
+    index.add(cell('q/x', 'q'));
+    expect(index.hasNumberLikeIds).toBe(false);
+    const topLevel = cell('a/1');
+    index.add(topLevel); // an explicit id that looks like a's first numbered child
+    expect(index.hasNumberLikeIds).toBe(true);
+    index.delete(topLevel);
+    expect(index.hasNumberLikeIds).toBe(false);
+    expect(index.get('p/3')?.id).toBe('p/3');
+    expect(index.size).toBe(2);
   });
 
   it('Children keeps spawn order, finds by number and id, and trims the window it no longer needs', () => {
