@@ -283,7 +283,7 @@ export class ActorCell {
 
   /** Accept a message. Returns false when a bounded mailbox refused it. */
   enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown, committed?: (p: Promise<void>) => void): void {
-    const mb = this.mailbox;
+    const mb = this.mb ?? (this.mb = new Mailbox());
     // Bounds and durable logs live in the side object: an actor without one skips both checks.
     const x = this.x;
     if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return;

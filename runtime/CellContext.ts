@@ -3,6 +3,7 @@ import type { ActorContext, AskOptions, Timers } from '../actors/ActorContext.js
 import type { Behaviour } from '../actors/Behaviour.js';
 import type { ActorRef } from './ActorRef.js';
 import type { ActorCell } from './ActorCell.js';
+import type { LocalNode } from './LocalNode.js';
 import type { SpawnOptions } from './SpawnOptions.js';
 import { InvalidOptionError } from './errors.js';
 
@@ -14,7 +15,14 @@ export class CellContext implements ActorContext<unknown> {
   private logCache: Logger | undefined;
   private timersCache: CellTimers | undefined;
 
-  constructor(private readonly cell: ActorCell) {}
+  // Held directly: `tell` is the hot path, and a sender's loop inlines only so much.
+  private readonly node: LocalNode;
+  private readonly selfRef: ActorRef;
+
+  constructor(private readonly cell: ActorCell) {
+    this.node = cell.node;
+    this.selfRef = cell.ref;
+  }
 
   get self(): ActorRef { return this.cell.ref; }
   get worker(): number { return this.cell.node.id; }
@@ -45,7 +53,7 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   tell<T>(target: ActorRef<T>, message: T): void {
-    this.cell.node.tell(target as ActorRef, message, this.cell.ref);
+    this.node.tell(target as ActorRef, message, this.selfRef);
   }
 
   ask<R = unknown, T = unknown>(target: ActorRef<T>, message: T, options?: AskOptions): Promise<R> {
