@@ -37,6 +37,7 @@ interface CellExtras {
   throughput?: number;
   capacity?: number;
   children?: Children | undefined;
+  slot?: number;
 }
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
@@ -143,6 +144,13 @@ export class ActorCell {
   /** What a bounded mailbox does when full. */
   get overflow(): OverflowPolicy { return this.x?.overflow ?? 'reject'; }
   set overflow(v: OverflowPolicy) { if (v !== 'reject' || this.x !== undefined) (this.x ??= {}).overflow = v; }
+  /**
+   * Its number among its parent's children, for a named child: a stop reported back across threads
+   * then names the very child, even after the parent has restarted and spawned another with the
+   * same name. 0 when unknown (a numbered child's number is in its id).
+   */
+  get slot(): number { return this.childNumber || (this.x?.slot ?? 0); }
+  set slot(v: number) { (this.x ??= {}).slot = v; }
   /** Its children, made on the first spawn (an actor that never spawns pays one slot in x). */
   get children(): Children | undefined { return this.x?.children; }
   set children(v: Children | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).children = v; }

@@ -90,8 +90,17 @@ export class Children {
     return this.numberOf(id) !== 0;
   }
 
-  /** Forget a child that stopped: by its cell, or by id (a child on another thread). */
-  remove(child: ActorCell | string): void {
+  /**
+   * Forget a child that stopped: by its cell, or by id (a child on another thread), with its number
+   * when known: a name can be taken again after a restart, a number never is.
+   */
+  remove(child: ActorCell | string, slot?: number): void {
+    if (typeof child === 'string' && slot !== undefined) {
+      const c = this.at(slot);
+      if (c !== undefined && c.id === child) this.removeNumber(slot);
+      if (this.named?.get(child) === slot) this.named.delete(child);
+      return;
+    }
     if (typeof child !== 'string') {
       const n = child.childNumber;
       // A numbered cell is its slot; anything else is looked up by id.

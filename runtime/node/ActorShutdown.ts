@@ -74,7 +74,7 @@ export class ActorShutdown {
       cell.watchers = undefined;
       if (cell.parent !== undefined && reason !== 'parent-died') {
         if (cell.parent.node === node.id) node.cells.get(cell.parent.id)?.children?.remove(cell);
-        else void node.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id }).catch(() => undefined);
+        else void node.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id, slot: cell.slot }).catch(() => undefined);
       }
       node.registryReporter.unregistered(cell.id, reason);
       node.propagateExit(cell, reason);

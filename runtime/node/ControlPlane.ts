@@ -148,7 +148,7 @@ export function onControl(node: LocalNode, origin: number, msg: Record<string, u
     }
     case 'child-stopped': {
       const parent = node.cells.get(msg.parent as string);
-      parent?.children?.remove(msg.id as string);
+      parent?.children?.remove(msg.id as string, (msg.slot as number | undefined) || undefined);
       return;
     }
     case 'pub':

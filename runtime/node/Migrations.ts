@@ -38,6 +38,7 @@ export interface MigrationPacket {
   handled: number;
   failures: number;
   restarts: number;
+  slot: number;
 }
 
 export class Migrations {
@@ -101,7 +102,7 @@ export class Migrations {
       parent: cell.parent ? [cell.parent.id, cell.parent.node, cell.parent.behaviour] : undefined,
       throughput: cell.throughput, capacity: Number.isFinite(cell.capacity) ? cell.capacity : undefined, overflow: cell.overflow,
       supervised: cell.supervised, topics: cell.topics ?? [], watchers: cell.watchers ?? [], links: [...(cell.links?.values() ?? [])],
-      mailbox, handled: cell.handled, failures: cell.failures, restarts: cell.restarts,
+      mailbox, handled: cell.handled, failures: cell.failures, restarts: cell.restarts, slot: cell.slot,
     };
     // From now on this id is a forwarder: the cell leaves, frames for it follow the packet.
     cell.status = Status.Stopped;
@@ -127,6 +128,7 @@ export class Migrations {
     cell.handled = p.handled;
     cell.failures = p.failures;
     cell.restarts = p.restarts;
+    if (p.slot !== 0) cell.slot = p.slot;
     if (p.watchers.length > 0) cell.watchers = p.watchers;
     if (p.links.length > 0) cell.links = new Map(p.links.map((l) => [l.id, l]));
     for (const t of p.topics) node.subscribe(t, cell);

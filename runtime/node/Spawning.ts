@@ -31,6 +31,8 @@ export interface SpawnSpec {
   persistent?: PersistenceSpec;
   /** @internal the parent's ref itself, for a spawn on the parent's own thread */
   parentRef?: ActorRef;
+  /** Its number among its parent's children (see ActorCell.slot). */
+  slot?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
   const parent = spec.parentRef ?? (spec.parent ? node.resolveRef(spec.parent[0], spec.parent[1], spec.parent[2]) : undefined);
   const placeholder = known ?? pendingBehaviour(spec.behaviour);
   const cell = newCell(node, spec.id, placeholder, spec.args, parent, spec.throughput, spec.capacity, spec.overflow, spec.supervised);
+  if (spec.slot !== undefined) cell.slot = spec.slot;
   if (spec.persistent !== undefined) {
     const store = node.store;
     if (store === undefined) {
@@ -85,6 +88,7 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
     for (const r of cell.persistence.recover((id, n, b) => node.resolveRef(id, n, b))) cell.mailbox.push(r.message, r.sender, undefined);
   }
   node.cells.add(cell);
+  if (spec.parent !== undefined && spec.parent[1] !== node.id) node.registryReporter.registered(spec.id, node.id, spec.behaviour, spec.parent[0]);
   if (spec.groups) for (const g of spec.groups) node.subscribe(`group:${g}`, cell);
   if (known !== undefined) {
     cell.start(done);
@@ -157,7 +161,8 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     const spec: SpawnSpec = {
       behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, node.id, parent.behaviour.key],
       capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
-      supervised: options?.supervised,
+      // A named child carries its number (see ActorCell.slot); a numbered one's is in its id.
+      supervised: options?.supervised, slot: options?.id === undefined ? undefined : n,
       persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
     if (worker === node.id) spec.parentRef = parent.ref;
@@ -170,6 +175,9 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     // A local child whose init failed has stopped already: there is nothing to add.
     if (!(cell !== undefined && cell.status === Status.Stopped)) kids.add(n, child, options?.id === undefined ? undefined : id);
   }
-  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
+  // A child on another thread is reported by that thread once it exists (spawnFromSpec): its
+  // registration then follows, on the same ring, the report that an earlier actor of the same id
+  // stopped there (a named child spawned again after its parent restarted).
+  if (worker === node.id) node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
   return child instanceof ActorRef ? child : child.ref;
 }

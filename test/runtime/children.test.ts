@@ -117,6 +117,28 @@ describe('numbered children on the parent\'s thread', () => {
     });
   });
 
+  it('a named child on another worker that stops late does not take its successor with it', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'n', placement: { worker: 1 } });
+      await brood.ask({ type: 'spawn', names: ['x'], count: 0, placement: { worker: 2 } } satisfies BroodMsg);
+      await eventually(() => system.exists('n/x'), (e) => e, 2000);
+      // The restart stops the old 'n/x'; the new 'n/x' is asked for before that stop is reported back.
+      brood.tell({ type: 'crash' });
+      const [fresh] = await brood.ask<ActorRef[]>({ type: 'spawn', names: ['x'], count: 0, placement: { worker: 2 } } satisfies BroodMsg);
+      const seen = await eventually(() => where(fresh!).catch(() => undefined), (w) => w !== undefined, 3000);
+      expect(seen).toEqual({ id: 'n/x', worker: 2, parent: 'n' });
+      await new Promise((r) => setTimeout(r, 100)); // the old child's stop has come back by now
+      // The registry has the new one: the old one's removal did not land after its registration.
+      expect(system.list().find((i) => i.id === 'n/x')?.parent).toBe('n');
+      await system.stopActor(brood);
+      const probe = (): Promise<string> => fresh!.ask('where', { timeoutMs: 1000 }).then(() => 'alive', (e: Error) => e.name);
+      expect(await eventually(probe, (r) => r !== 'alive', 3000)).toBe('ActorNotFoundError');
+      // The parent still knew its new child, so stopping the parent stopped it.
+      await eventually(() => system.list().length, (n) => n === 0, 3000);
+      expect(system.list().map((i) => i.id)).toEqual([]);
+    });
+  });
+
   it('a numbered child that migrates stays reachable by its old ref and by id, and still stops with its parent', async () => {
     await withSystem(async (system) => {
       const brood = await system.spawn(Brood, { id: 'm', placement: { worker: 1 } });
