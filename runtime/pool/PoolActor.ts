@@ -28,14 +28,19 @@ interface Pending {
   sender: ActorRef | undefined;
 }
 
+/** How long stopping a pool waits for the batches in flight. */
+const CLOSE_DRAIN_MS = 5000;
+/** Work per batch the pool aims at: piscina's per-task cost (tens of us) stays a few percent of it. */
+const BATCH_TARGET_MS = 2;
+
 /**
  * A stateless pool actor: a ref like any other whose messages are task inputs, run on a piscina pool.
  * Inputs that arrive in one tick are cut into batches, at least one per thread, so that trivial
- * tasks are not dominated by piscina's per-task cost; the queue bound is the backpressure.
+ * tasks are not dominated by piscina's per-task cost; the queue bound is the backpressure. A batch
+ * holds about BATCH_TARGET_MS of work, by the time tasks took so far: thousands of trivial tasks,
+ * one CPU-heavy task (a thread that finishes early then takes the next task, not a twelfth of the
+ * work queued behind a slower thread).
  */
-/** How long stopping a pool waits for the batches in flight. */
-const CLOSE_DRAIN_MS = 5000;
-
 export class PoolCell extends ActorCell {
   private readonly piscina: Piscina;
   private waiting: Pending[] = [];
@@ -46,6 +51,8 @@ export class PoolCell extends ActorCell {
   private readonly maxBatch: number;
   private readonly timeoutMs: number | undefined;
   private readonly threads: number;
+  /** Recent time per task on a pool thread (ms; 0 until the first batch is back). */
+  private msPerTask = 0;
 
   constructor(node: LocalNode, id: string, readonly task: Task, options: z.output<typeof PoolOptionsSchema>, threads: number) {
     const behaviour: Behaviour = {
@@ -109,7 +116,9 @@ export class PoolCell extends ActorCell {
   private dispatch(): void {
     // Keep every thread busy with two batches at most; the rest waits here, in order.
     while (this.waiting.length > 0 && this.inFlight < this.threads * 2) {
-      const per = Math.min(this.maxBatch, Math.max(1, Math.ceil(this.waiting.length / (this.threads * 2 - this.inFlight))));
+      // Until a batch has come back the cost of a task is unknown: one task per batch.
+      const byTime = this.msPerTask === 0 ? 1 : Math.max(1, Math.floor(BATCH_TARGET_MS / this.msPerTask));
+      const per = Math.min(this.maxBatch, byTime, Math.max(1, Math.ceil(this.waiting.length / (this.threads * 2 - this.inFlight))));
       const batch = this.waiting.splice(0, per);
       this.runBatch(batch);
     }
@@ -127,6 +136,8 @@ export class PoolCell extends ActorCell {
     (this.piscina.run(payload, signal ? { signal } : {}) as Promise<TaskOutcomes>).then(
       (outcomes) => {
         const { values, errors } = outcomes;
+        const sample = Math.max(outcomes.ms / batch.length, 1e-6);
+        this.msPerTask = this.msPerTask === 0 ? sample : 0.7 * this.msPerTask + 0.3 * sample;
         for (let i = 0; i < batch.length; i++) {
           const b = batch[i]!;
           this.handled++;

@@ -31,10 +31,13 @@ function load(module: string, name: string): Promise<Task> {
 export interface TaskOutcomes {
   values: unknown[];
   errors?: Record<number, WireError>;
+  /** How long the batch ran on this thread, in ms (the pool sizes its next batches by it). */
+  ms: number;
 }
 
 export default async function runBatch(batch: TaskBatch): Promise<TaskOutcomes> {
   const task = await load(batch.module, batch.name);
+  const started = performance.now();
   const values: unknown[] = new Array(batch.inputs.length);
   let errors: Record<number, WireError> | undefined;
   for (let i = 0; i < batch.inputs.length; i++) {
@@ -46,5 +49,6 @@ export default async function runBatch(batch: TaskBatch): Promise<TaskOutcomes> 
       (errors ??= {})[i] = errorToWire(err);
     }
   }
-  return errors === undefined ? { values } : { values, errors };
+  const ms = performance.now() - started;
+  return errors === undefined ? { values, ms } : { values, errors, ms };
 }
