@@ -43,7 +43,10 @@ const BATCH_TARGET_MS = 2;
  */
 export class PoolCell extends ActorCell {
   private readonly piscina: Piscina;
+  /** Inputs not yet on a thread: waiting[waitHead..] (a head index, not shift/splice: O(1) per batch). */
   private waiting: Pending[] = [];
+  private waitHead = 0;
+  private get waitingCount(): number { return this.waiting.length - this.waitHead; }
   private inFlight = 0;
   private flushQueued = false;
   private readonly parkedInputs: { resolve: () => void; item: Pending }[] = [];
@@ -80,7 +83,7 @@ export class PoolCell extends ActorCell {
   }
 
   override get queued(): number {
-    return this.waiting.length;
+    return this.waitingCount;
   }
 
   override enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown): void {
@@ -88,8 +91,8 @@ export class PoolCell extends ActorCell {
       this.node.deadLetter(this.id, message, 'stopped', sender, reply);
       return;
     }
-    if (this.waiting.length >= this.maxQueue) {
-      const err = new MailboxFullError(`pool '${this.id}' has ${this.waiting.length} inputs queued (maxQueue ${this.maxQueue})`, { actor: this.id, worker: 0 });
+    if (this.waitingCount >= this.maxQueue) {
+      const err = new MailboxFullError(`pool '${this.id}' has ${this.waitingCount} inputs queued (maxQueue ${this.maxQueue})`, { actor: this.id, worker: 0 });
       if (reply !== undefined) { this.node.replyError(reply, err); return; }
       throw err;
     }
@@ -99,7 +102,7 @@ export class PoolCell extends ActorCell {
 
   /** Wait for room instead of failing: backpressure for producers. */
   override offer(message: unknown, sender: ActorRef | undefined, accepted: () => void, _rejected: (err: unknown) => void): void {
-    if (this.waiting.length < this.maxQueue && this.parkedInputs.length === 0) {
+    if (this.waitingCount < this.maxQueue && this.parkedInputs.length === 0) {
       this.enqueue(message, sender, undefined);
       accepted();
       return;
@@ -115,14 +118,22 @@ export class PoolCell extends ActorCell {
 
   private dispatch(): void {
     // Keep every thread busy with two batches at most; the rest waits here, in order.
-    while (this.waiting.length > 0 && this.inFlight < this.threads * 2) {
+    while (this.waitingCount > 0 && this.inFlight < this.threads * 2) {
       // Until a batch has come back the cost of a task is unknown: one task per batch.
       const byTime = this.msPerTask === 0 ? 1 : Math.max(1, Math.floor(BATCH_TARGET_MS / this.msPerTask));
-      const per = Math.min(this.maxBatch, byTime, Math.max(1, Math.ceil(this.waiting.length / (this.threads * 2 - this.inFlight))));
-      const batch = this.waiting.splice(0, per);
+      const per = Math.min(this.maxBatch, byTime, Math.max(1, Math.ceil(this.waitingCount / (this.threads * 2 - this.inFlight))));
+      const batch = this.waiting.slice(this.waitHead, this.waitHead + per);
+      this.waitHead += per;
+      if (this.waitHead >= this.waiting.length) {
+        this.waiting = [];
+        this.waitHead = 0;
+      } else if (this.waitHead > 4096 && this.waitHead * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.waitHead);
+        this.waitHead = 0;
+      }
       this.runBatch(batch);
     }
-    while (this.parkedInputs.length > 0 && this.waiting.length < this.maxQueue) {
+    while (this.parkedInputs.length > 0 && this.waitingCount < this.maxQueue) {
       const p = this.parkedInputs.shift()!;
       this.waiting.push(p.item);
       p.resolve();
@@ -173,8 +184,12 @@ export class PoolCell extends ActorCell {
 
   async close(): Promise<void> {
     this.status = Status.Stopped;
-    for (const b of this.waiting) this.node.deadLetter(this.id, b.input, 'stopped', b.sender, b.reply);
+    for (let i = this.waitHead; i < this.waiting.length; i++) {
+      const b = this.waiting[i]!;
+      this.node.deadLetter(this.id, b.input, 'stopped', b.sender, b.reply);
+    }
     this.waiting = [];
+    this.waitHead = 0;
     // Batches already on a thread finish first (bounded): destroying the pool under them drops
     // their tasks, and their results would then arrive for tasks piscina no longer knows.
     const until = Date.now() + CLOSE_DRAIN_MS;
