@@ -88,7 +88,6 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
     for (const r of cell.persistence.recover((id, n, b) => node.resolveRef(id, n, b))) cell.mailbox.push(r.message, r.sender, undefined);
   }
   node.cells.add(cell);
-  if (spec.parent !== undefined && spec.parent[1] !== node.id) node.registryReporter.registered(spec.id, node.id, spec.behaviour, spec.parent[0]);
   if (spec.groups) for (const g of spec.groups) node.subscribe(`group:${g}`, cell);
   if (known !== undefined) {
     cell.start(done);
@@ -175,9 +174,10 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     // A local child whose init failed has stopped already: there is nothing to add.
     if (!(cell !== undefined && cell.status === Status.Stopped)) kids.add(n, child, options?.id === undefined ? undefined : id);
   }
-  // A child on another thread is reported by that thread once it exists (spawnFromSpec): its
-  // registration then follows, on the same ring, the report that an earlier actor of the same id
-  // stopped there (a named child spawned again after its parent restarted).
-  if (worker === node.id) node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
+  // Reported from here, at once, even for a child on another thread: whoever gets an id from the
+  // parent can look it up. Known gap: a named child spawned again on another thread right after
+  // its parent restarted can lose its registry entry to its predecessor's removal, which that
+  // thread reports later (the registry cannot tell the two apart by id).
+  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
   return child instanceof ActorRef ? child : child.ref;
 }
