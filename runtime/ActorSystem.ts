@@ -546,26 +546,23 @@ export class ActorSystem {
             const parent = p === 0 ? undefined : parents[p - 1]!;
             const raw = ids[i]!;
             const id = typeof raw === 'number' ? childId(parent!, raw) : raw;
-            if (this.registry.has(id)) continue;
-            this.registry.addReported(id, v & 0xff, behaviours[(v >>> 8) & 0xfff]!, parent);
+            // A '=' record right after carries its slot.
+            const slot = ops.charCodeAt(i + 1) === 61 /* = */ ? info[++i]! : 0;
+            this.registry.reported(id, v & 0xff, behaviours[(v >>> 8) & 0xfff]!, parent, slot);
           } else if (op === 62 /* > */) {
             this.registry.move(ids[i] as string, info[i]!);
-          } else {
-            this.registry.delete(ids[i] as string);
+          } else if (op === 45 /* - */) {
+            this.registry.gone(ids[i] as string, info[i]!);
           }
         }
         return true;
       }
       case 'registered': {
-        const id = msg.id as string;
-        const node = msg.node as number;
-        const behaviour = msg.behaviour as string;
-        if (this.registry.has(id)) return true;
-        this.registry.addReported(id, node, behaviour, msg.parent as string | undefined);
+        this.registry.reported(msg.id as string, msg.node as number, msg.behaviour as string, msg.parent as string | undefined, (msg.slot as number | undefined) ?? 0);
         return true;
       }
       case 'unregistered': {
-        this.registry.delete(msg.id as string);
+        this.registry.gone(msg.id as string, (msg.slot as number | undefined) ?? 0);
         return true;
       }
       case 'dead': {

@@ -69,10 +69,35 @@ export class Registry {
     this.set(id, this.sharedEntry(worker, behaviour, parent));
   }
 
+  /**
+   * Slots of named children on another thread than their parent's (see ActorCell.slot): the one
+   * place where two actors of one id can overlap (a child respawned after its parent restarted,
+   * its predecessor still stopping), reported from two threads in either order.
+   */
+  private readonly slots = new Map<string, number>();
+
+  /** A report that `id` registered, with its slot (0: none); false when it was a stale one. */
+  reported(id: string, worker: number, behaviour: string, parent: string | undefined, slot: number): boolean {
+    const known = this.entries.has(id);
+    if (known && (slot === 0 || this.slots.get(id) === slot)) return false;
+    if (known && slot !== 0 && (this.slots.get(id) ?? 0) > slot) return false; // an older one, late
+    this.addReported(id, worker, behaviour, parent);
+    if (slot !== 0) this.slots.set(id, slot);
+    return true;
+  }
+
+  /** A report that `id` is gone; ignored when it is about an earlier actor of that id (its slot). */
+  gone(id: string, slot: number): void {
+    const current = this.slots.get(id);
+    if (current !== undefined && slot !== 0 && current !== slot) return;
+    this.delete(id);
+  }
+
   delete(id: string): RegistryEntry | undefined {
     const e = this.entries.get(id);
     if (e === undefined) return undefined;
     this.entries.delete(id);
+    if (this.slots.size > 0) this.slots.delete(id);
     this.perWorker[e.worker]!--;
     if (e.shared && --e.users === 0) this.sharedEntries.delete(sharedKey(e.worker, e.behaviour, e.parent));
     return e;

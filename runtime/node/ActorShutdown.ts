@@ -76,7 +76,7 @@ export class ActorShutdown {
         if (cell.parent.node === node.id) node.cells.get(cell.parent.id)?.children?.remove(cell);
         else void node.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id, slot: cell.slot }).catch(() => undefined);
       }
-      node.registryReporter.unregistered(cell.id, reason);
+      node.registryReporter.unregistered(cell.id, reason, cell.slot);
       node.propagateExit(cell, reason);
       if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
         node.emitEvent({ type: 'stopped', actor: cell.id, worker: node.id, reason });

@@ -14,10 +14,12 @@ const REGISTRY_BATCH = 2048;
 
 /**
  * Registry updates from a worker to the main thread, one record per index i: `ops[i]` is '+'
- * (registered), '-' (gone) or '>' (moved), `ids[i]` the actor (for '+', a number n stands for the
- * parent's numbered child `parent/n`). `info[i]` is the new worker for '>'
- * and, for '+', worker + 256 * behaviour index + 2^20 * (parent index + 1, 0 for none) into
- * `behaviours` and `parents`. Flat arrays of short strings decode on the main thread into separate
+ * (registered), '-' (gone), '>' (moved) or '=' (the previous '+' record's slot), `ids[i]` the actor
+ * (for '+', a number n stands for the parent's numbered child `parent/n`). `info[i]` is the new
+ * worker for '>', the slot for '=' and '-' (0: none), and, for '+', worker + 256 * behaviour index
+ * + 2^20 * (parent index + 1, 0 for none) into `behaviours` and `parents`. A slot (a named child's
+ * number among its parent's children, see ActorCell.slot) tells two actors of one id apart: a
+ * named child spawned again after its parent restarted, and its predecessor, still stopping. Flat arrays of short strings decode on the main thread into separate
  * flat strings, which is what the registry keeps as keys (slices of one big string would pin it).
  */
 export interface RegistryBatch {
@@ -47,9 +49,9 @@ export class RegistryReporter {
    * `numbered`: n when the id is the parent's n-th numbered child (`parent/n`), else 0. A numbered
    * child's id may be left undefined: it is sent as its number and built on the main thread.
    */
-  registered(id: string | undefined, node: number, behaviour: string, parent: string | undefined, numbered = 0): void {
+  registered(id: string | undefined, node: number, behaviour: string, parent: string | undefined, numbered = 0, slot = 0): void {
     if (this.node.id === 0) {
-      this.node.controlHook?.(0, { t: 'registered', id: id ?? childId(parent!, numbered), node, behaviour, parent }, 0);
+      this.node.controlHook?.(0, { t: 'registered', id: id ?? childId(parent!, numbered), node, behaviour, parent, slot }, 0);
       return;
     }
     if (this.node.closed) return;
@@ -62,12 +64,14 @@ export class RegistryReporter {
     }
     // Multiplied, not shifted: the parent index may pass bit 31. A numbered child travels as its
     // number: the main thread rebuilds `parent/n`, and a number packs far cheaper than a string.
-    this.add('+', numbered !== 0 && p !== 0 ? numbered : id ?? childId(parent!, numbered), node + b * 0x100 + p * 0x100000);
+    // A slot record follows its '+' in the same batch (no flush between the two).
+    this.add('+', numbered !== 0 && p !== 0 ? numbered : id ?? childId(parent!, numbered), node + b * 0x100 + p * 0x100000, slot === 0);
+    if (slot !== 0) this.add('=', 0, slot);
   }
 
-  unregistered(id: string, reason: string): void {
-    if (this.node.id === 0) { this.node.controlHook?.(0, { t: 'unregistered', id, reason }, 0); return; }
-    if (!this.node.closed) this.add('-', id, 0);
+  unregistered(id: string, reason: string, slot = 0): void {
+    if (this.node.id === 0) { this.node.controlHook?.(0, { t: 'unregistered', id, reason, slot }, 0); return; }
+    if (!this.node.closed) this.add('-', id, slot);
   }
 
   moved(id: string, node: number): void {
@@ -75,12 +79,12 @@ export class RegistryReporter {
     if (!this.node.closed) this.add('>', id, node);
   }
 
-  private add(op: string, id: string | number, info: number): void {
+  private add(op: string, id: string | number, info: number, mayFlush = true): void {
     this.ops += op;
     this.ids.push(id);
     this.info.push(info);
     if (this.ids.length === 1) this.node.markDirty(this.node.out[0]!);
-    if (this.ids.length >= REGISTRY_BATCH) this.send();
+    if (mayFlush && this.ids.length >= REGISTRY_BATCH) this.send();
   }
 
   /** Put the waiting records on the ring to the main thread, as one control frame. */

@@ -175,9 +175,9 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     if (!(cell !== undefined && cell.status === Status.Stopped)) kids.add(n, child, options?.id === undefined ? undefined : id);
   }
   // Reported from here, at once, even for a child on another thread: whoever gets an id from the
-  // parent can look it up. Known gap: a named child spawned again on another thread right after
-  // its parent restarted can lose its registry entry to its predecessor's removal, which that
-  // thread reports later (the registry cannot tell the two apart by id).
-  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0);
+  // parent can look it up. A named child on another thread is reported with its slot: its
+  // predecessor of the same name (a parent restarted) may still be stopping there, and its removal,
+  // reported by that thread, must not take the new entry with it.
+  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0, options?.id === undefined || worker === node.id ? 0 : n);
   return child instanceof ActorRef ? child : child.ref;
 }

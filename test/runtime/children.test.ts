@@ -3,6 +3,7 @@ import type { ActorRef } from '../../index.js';
 import { Brood, type BroodMsg, type KidWhere } from '../fixtures/runtime/children.js';
 import { Children } from '../../runtime/Children.js';
 import { CellIndex } from '../../runtime/node/CellIndex.js';
+import { Registry } from '../../runtime/Registry.js';
 import type { ActorCell } from '../../runtime/ActorCell.js';
 import { ActorRef as Ref } from '../../runtime/ActorRef.js';
 import { childId, childNumberAt } from '../../runtime/ChildId.js';
@@ -138,6 +139,8 @@ describe('numbered children on the parent\'s thread', () => {
       const seen = await eventually(() => where(fresh!).catch(() => undefined), (w) => w !== undefined, 3000);
       expect(seen).toEqual({ id: 'n/x', worker: 2, parent: 'n' });
       await new Promise((r) => setTimeout(r, 100)); // the old child's stop has come back by now
+      // The registry has the new one: the old one's removal, reported later, names its own slot.
+      expect(system.list().find((i) => i.id === 'n/x')?.parent).toBe('n');
       await system.stopActor(brood);
       const probe = (): Promise<string> => fresh!.ask('where', { timeoutMs: 1000 }).then(() => 'alive', (e: Error) => e.name);
       expect(await eventually(probe, (r) => r !== 'alive', 3000)).toBe('ActorNotFoundError');
@@ -247,5 +250,25 @@ describe('child numbers and ids', () => {
     expect(refs.map((r) => r.id)).toEqual(cells.slice(900).reverse().map((c) => c.id));
     expect(kids.size).toBe(0);
     expect(kids.nextNumber()).toBe(1002);
+  });
+});
+
+describe('the main registry and a name reused after a restart', () => {
+  it('keeps the newer of two actors with one id, whichever thread reports first', () => {
+    for (const order of ['old-removal-first', 'new-registration-first'] as const) {
+      const registry = new Registry(3);
+      registry.reported('p/x', 2, 'B', 'p', 1); // the first 'x', child number 1 of p
+      if (order === 'old-removal-first') {
+        registry.gone('p/x', 1);
+        registry.reported('p/x', 2, 'B', 'p', 5); // p restarted; its new 'x' is child number 5
+      } else {
+        registry.reported('p/x', 2, 'B', 'p', 5);
+        registry.gone('p/x', 1); // the old one's removal, reported late by its thread
+      }
+      expect([order, registry.has('p/x')]).toEqual([order, true]);
+      registry.reported('p/x', 2, 'B', 'p', 1); // a late duplicate of the old registration
+      registry.gone('p/x', 5);
+      expect([order, registry.has('p/x')]).toEqual([order, false]);
+    }
   });
 });
