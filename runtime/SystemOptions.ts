@@ -18,10 +18,9 @@ export const SystemOptionsSchema = z.object({
   sliceMs: z.number().positive().max(1000).default(10),
   /**
    * How long an idle worker polls its rings before it sleeps: trades CPU for wake-up latency. This
-   * is the base; while its sleeps keep being short (traffic every few hundred microseconds up to a
-   * couple of milliseconds) a worker polls up to 1 ms before sleeping, which can keep a lightly
-   * loaded worker's core busy. 0 turns polling off altogether (every message after a quiet spell
-   * then pays a thread wake-up).
+   * is the base: while messages keep arriving within a few hundred microseconds of the last, a
+   * worker polls longer (up to 1 ms) so that a stream of asks never waits for a wake-up. 0 turns
+   * polling off altogether (every message after a quiet spell then pays a thread wake-up).
    */
   idleSpinMicros: z.number().int().min(0).max(100_000).default(100),
   /**

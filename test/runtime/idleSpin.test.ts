@@ -9,21 +9,23 @@ function cycle(spin: IdleSpin, at: number, afterMicros: number): number {
 }
 
 describe('IdleSpin (how long a worker polls before it sleeps)', () => {
-  it('doubles after each short sleep, up to 1 ms, and halves back to the base after long ones', () => {
+  it('doubles after each short sleep while that pays, and halves back to the base after long ones', () => {
     const spin = new IdleSpin(100);
     expect(spin.micros).toBe(100);
     // Woken 150 us after falling asleep (wake-up latency included): a longer poll would have caught it.
-    const grown = [1, 2, 3, 4, 5].map((i) => cycle(spin, i, 150));
-    expect(grown).toEqual([200, 400, 800, 1000, 1000]);
+    const grown = [1, 2, 3].map((i) => cycle(spin, i, 150));
+    expect(grown).toEqual([200, 400, 800]);
+    // Now the poll alone (800 us) is past two wake-ups' time: that window was polled in vain.
+    expect(cycle(spin, 4, 150)).toBe(400);
     // Nobody wrote for 50 ms at a time: the window shrinks, never under the base.
     const shrunk = [1, 2, 3, 4, 5].map((i) => cycle(spin, i * 100, 50_000));
-    expect(shrunk).toEqual([500, 250, 125, 100, 100]);
+    expect(shrunk).toEqual([200, 100, 100, 100, 100]);
   });
 
-  it('leaves a window alone when the sleep was neither short nor long', () => {
+  it('does not grow for traffic every millisecond or two: waiting out such gaps costs more than the wake-ups', () => {
     const spin = new IdleSpin(100);
-    cycle(spin, 0, 150);
-    expect(cycle(spin, 10, 1_000)).toBe(200); // 1 ms: more than 200 + 300 us, less than 8 x 200 us
+    // A message every 1 ms: after each 100 us poll the thread sleeps about 900 us.
+    expect([1, 2, 3, 4].map((i) => cycle(spin, i, 900))).toEqual([100, 100, 100, 100]);
   });
 
   it('never spins on a thread configured not to (base 0, the main thread)', () => {
