@@ -28,7 +28,7 @@ export function hashChildId(parentHash: number, n: number): number {
 
 /** Workers are nodes 1..workers (node 0 is the main thread). */
 export function workerForId(id: string, workers: number): number {
-  return (hashId(id) % workers) + 1;
+  return workerForHash(hashId(id), workers);
 }
 
 /** The worker `workerForId` picks for a hash from hashId or hashChildId. */

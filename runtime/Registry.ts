@@ -76,14 +76,14 @@ export class Registry {
    */
   private readonly slots = new Map<string, number>();
 
-  /** A report that `id` registered, with its slot (0: none); false when it was a stale one. */
-  reported(id: string, worker: number, behaviour: string, parent: string | undefined, slot: number): boolean {
-    const known = this.entries.has(id);
-    if (known && (slot === 0 || this.slots.get(id) === slot)) return false;
-    if (known && slot !== 0 && (this.slots.get(id) ?? 0) > slot) return false; // an older one, late
+  /**
+   * A report that `id` registered, with its slot (0: none). An id already known stays unless the
+   * report has a newer slot (numbers only grow): a repeated or late report changes nothing.
+   */
+  reported(id: string, worker: number, behaviour: string, parent: string | undefined, slot: number): void {
+    if (this.entries.has(id) && slot <= (this.slots.get(id) ?? 0)) return;
     this.addReported(id, worker, behaviour, parent);
     if (slot !== 0) this.slots.set(id, slot);
-    return true;
   }
 
   /** A report that `id` is gone; ignored when it is about an earlier actor of that id (its slot). */

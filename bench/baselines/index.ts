@@ -21,4 +21,4 @@ export {
   type ErlangResult,
 } from './erlang.js';
 export { createRing, RingReader, RingWriter, type RingOptions } from './ring.js';
-export type { Throughput, Latency } from './stats.js';
+export { median, type Throughput, type Latency } from './stats.js';

@@ -3,7 +3,7 @@ import { result, type BenchResult, type BenchSuite } from '../harness.js';
 import { Noop, Trapezoid } from '../actors/tasks.js';
 import { Sink, Source } from '../actors/crossworker.js';
 import { Echo } from '../actors/echo.js';
-import { rawPiscina, rawPiscinaCpu, rawPostMessagePerMessage, rawPostMessageRoundTrip } from '../baselines/index.js';
+import { median, rawPiscina, rawPiscinaCpu, rawPostMessagePerMessage, rawPostMessageRoundTrip } from '../baselines/index.js';
 
 /**
  * Cross-thread paths: pool actors against raw piscina, cross-worker Counting against raw
@@ -101,8 +101,3 @@ export const poolSuite: BenchSuite = {
     return out;
   },
 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}

@@ -1,6 +1,7 @@
 import { ActorSystem, type ActorRef } from '../../index.js';
 import { result, type BenchResult, type BenchSuite } from '../harness.js';
 import { Faulty, RestartProbe } from '../actors/faulty.js';
+import { median } from '../baselines/index.js';
 
 /**
  * Recovery: how long a failed actor is out of service, and how long until every actor of a killed
@@ -58,9 +59,4 @@ export const recoverySuite: BenchSuite = {
 
 async function askAll(refs: ActorRef<string>[]): Promise<void> {
   for (let i = 0; i < refs.length; i += 5000) await Promise.all(refs.slice(i, i + 5000).map((r) => r.ask('get')));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

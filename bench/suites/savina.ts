@@ -1,7 +1,7 @@
 import { ActorSystem, type ActorRef } from '../../index.js';
 import { result, type BenchResult, type BenchSuite } from '../harness.js';
 import { SavinaDriver, type SavinaRequest, type SavinaResult } from '../actors/savina.js';
-import { plainQueueLoop, plainActorAlloc } from '../baselines/index.js';
+import { median, plainQueueLoop, plainActorAlloc } from '../baselines/index.js';
 import { erlangBaseline, savinaErlangParams, type ErlangBenchName } from '../baselines/erlang.js';
 
 /**
@@ -92,13 +92,6 @@ export const savinaSuite: BenchSuite = {
 /** Rounds of Troupe-then-Erlang per benchmark compared with Erlang (two in a quick run). */
 const ROUNDS = 3;
 const QUICK_ROUNDS = 2;
-
-/** The middle value; the mean of the middle two for an even count. */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function shrink(req: SavinaRequest): SavinaRequest {
   switch (req.bench) {

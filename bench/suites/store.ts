@@ -6,6 +6,7 @@ import { createLogger } from '../../runtime/logger.js';
 import { Store } from '../../store/index.js';
 import { result, type BenchContext, type BenchResult, type BenchSuite } from '../harness.js';
 import { wants } from '../select.js';
+import { median } from '../baselines/index.js';
 
 const SUITE = 'store';
 const quietLogger = createLogger({ level: 'silent' });
@@ -52,7 +53,6 @@ function rawEnv(path: string, noSync: boolean): RootDatabase {
 
 const envelope = (i: number) => ({ from: `client-${i % 17}`, type: 'work', body: { n: i, note: 'payload of a typical size' } });
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Median timings (ms) of two synchronous workloads run alternately, so load from other processes

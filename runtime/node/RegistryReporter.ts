@@ -19,7 +19,8 @@ const REGISTRY_BATCH = 2048;
  * worker for '>', the slot for '=' and '-' (0: none), and, for '+', worker + 256 * behaviour index
  * + 2^20 * (parent index + 1, 0 for none) into `behaviours` and `parents`. A slot (a named child's
  * number among its parent's children, see ActorCell.slot) tells two actors of one id apart: a
- * named child spawned again after its parent restarted, and its predecessor, still stopping. Flat arrays of short strings decode on the main thread into separate
+ * named child spawned again after its parent restarted, and its predecessor, still stopping.
+ * Flat arrays of short strings decode on the main thread into separate
  * flat strings, which is what the registry keeps as keys (slices of one big string would pin it).
  */
 export interface RegistryBatch {
