@@ -18,6 +18,7 @@ export interface BehaviourSpec<S, M, A> {
   /** Optional zod schema; a message that fails it is refused and nothing is enqueued. */
   messages?: ZodType<M>;
   init: (args: A, ctx: ActorContext<M>) => S | Promise<S>;
+  /** Declared with two parameters or fewer, it is called without a context (none is made). */
   receive: (state: S, message: M, ctx: ActorContext<M>) => S | void | Promise<S | void>;
   onSignal?: (state: S, signal: Signal, ctx: ActorContext<M>) => S | void | Promise<S | void>;
   postStop?: (state: S, ctx: ActorContext<M>) => void | Promise<void>;

@@ -388,7 +388,11 @@ export class ActorCell {
     const node = this.node;
     const mb = this.mailbox;
     const receive = this.behaviour.receive;
-    const ctx = this.ctx;
+    // A receive declared with (state) or (state, message) cannot see a context: none is made for
+    // it (an actor that handles one message then idles saves the object). Others, rest parameters
+    // included, get it.
+    const arity = receive.length;
+    const ctx = arity === 1 || arity === 2 ? undefined : this.ctx;
     let budget = this.throughput;
     const handledBefore = this.handled;
     const durable = this.persistence;
@@ -402,21 +406,28 @@ export class ActorCell {
         this.currentSeq = m.seq;
         m = m.message;
       }
-      ctx.sender = mb.sender as ActorRef | undefined;
-      ctx.replyTo = mb.reply;
-      ctx.message = m;
+      const sender = mb.sender as ActorRef | undefined;
+      const reply = mb.reply;
+      // A signal's handler always gets the context.
+      const c = reply === SIGNAL ? this.ctx : ctx;
+      if (c !== undefined) {
+        c.sender = sender;
+        c.replyTo = reply;
+        c.message = m;
+      }
       let r: unknown;
       try {
-        r = mb.reply === SIGNAL ? this.signal(m as Signal) : receive(this.state, m, ctx);
+        r = reply === SIGNAL ? this.signal(m as Signal) : receive(this.state, m, ctx!);
       } catch (err) {
-        this.fail(err, m, ctx.replyTo, ctx.sender);
+        // The answer still owed, if any (the handler may have replied before it threw).
+        this.fail(err, m, c === undefined ? reply : c.replyTo, sender);
         if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
         if (this.status !== Status.Ready) break;
         continue;
       }
       if (r !== undefined) {
         if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
-          this.await(r as PromiseLike<unknown>, m, ctx.replyTo, ctx.sender);
+          this.await(r as PromiseLike<unknown>, m, c === undefined ? reply : c.replyTo, sender);
           break;
         }
         this.state = r;

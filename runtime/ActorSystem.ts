@@ -222,7 +222,7 @@ export class ActorSystem {
     this.events.push({ type: 'worker-died', worker: id, cause: { name: err.name, message: err.message }, at: Date.now() });
     if (!this.options.restartWorkers) {
       this.node.nodeDied(id);
-      for (const [actorId, info] of this.registry) if (info.worker === id) this.registry.delete(actorId);
+      this.registry.dropWorker(id, false);
       return;
     }
     this.restarting.add(id);
@@ -240,12 +240,7 @@ export class ActorSystem {
     const bell = new Int32Array(this.topology.doorbells[id]!);
     Atomics.store(bell, 0, 0);
     Atomics.store(bell, 1, 0);
-    const rehost: SpawnSpec[] = [];
-    for (const [actorId, info] of this.registry) {
-      if (info.worker !== id) continue;
-      if (info.spec !== undefined) rehost.push(info.spec);
-      else this.registry.delete(actorId);
-    }
+    const rehost = this.registry.dropWorker(id, true);
     const ready = this.startWorker(id, rehost);
     this.node.relink(id, rings[0]![id]!, rings[id]![0]!);
     this.workers.forEach((w, i) => { if (i + 1 !== id) w.postMessage({ t: 'relink', node: id, out: rings[i + 1]![id], in: rings[id]![i + 1] }); });
@@ -325,7 +320,7 @@ export class ActorSystem {
   async saveSession(sessionId?: string): Promise<string> {
     const store = this.requireStore('saveSession');
     for (let w = 1; w <= this.options.workers; w++) await this.node.control(w, { t: 'snapshot-all' }, true);
-    const actors = [...this.registry].filter(([, a]) => a.spec !== undefined).map(([, a]) => a.spec!);
+    const actors = [...this.registry.specs()];
     const data = { actors, savedAt: Date.now(), workers: this.options.workers };
     if (sessionId === undefined) return store.sessions.create(data);
     await store.sessions.save(sessionId, data);
@@ -537,7 +532,8 @@ export class ActorSystem {
     switch (msg.t) {
       case 'registry': {
         // See RegistryBatch (runtime/node/RegistryReporter.ts) for the layout.
-        const { behaviours, parents, ops, ids, info } = msg as unknown as RegistryBatch;
+        const { behaviours, parents, ops, ids, info, counts } = msg as unknown as RegistryBatch;
+        let c = 0;
         for (let i = 0; i < ids.length; i++) {
           const op = ops.charCodeAt(i);
           if (op === 43 /* + */) {
@@ -549,6 +545,15 @@ export class ActorSystem {
             // A '=' record right after carries its slot.
             const slot = ops.charCodeAt(i + 1) === 61 /* = */ ? info[++i]! : 0;
             this.registry.reported(id, v & 0xff, behaviours[(v >>> 8) & 0xfff]!, parent, slot);
+          } else if (op === 35 /* # */) {
+            const v = info[i]!;
+            this.registry.reportedChildren(parents[(v >>> 20) - 1]!, ids[i] as number, counts[c++]!, v & 0xff, behaviours[(v >>> 8) & 0xfff]!);
+          } else if (op === 95 /* _ */) {
+            const parent = parents[info[i]! - 1]!;
+            const n = ids[i] as number;
+            const k = counts[c++]!;
+            const step = k < 0 ? -1 : 1;
+            for (let j = 0; j < k * step; j++) this.registry.goneChild(parent, n + j * step);
           } else if (op === 62 /* > */) {
             this.registry.move(ids[i] as string, info[i]!);
           } else if (op === 45 /* - */) {

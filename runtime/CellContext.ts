@@ -65,11 +65,12 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   stop(child?: ActorRef): void {
-    if (child === undefined || child.id === this.cell.id) {
+    if (child === undefined || child === this.selfRef) {
       this.cell.node.stopCell(this.cell, 'normal');
       return;
     }
-    if (this.cell.children?.has(child.id) !== true) {
+    if (this.cell.children?.hasRef(child) !== true) {
+      if (child.id === this.cell.id) { this.cell.node.stopCell(this.cell, 'normal'); return; }
       throw new InvalidOptionError(`actor '${this.cell.id}' can only stop itself or its children, not '${child.id}'`, {
         actor: this.cell.id, target: child.id,
       });

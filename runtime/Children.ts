@@ -86,6 +86,13 @@ export class Children {
     return c.childNumber === n || c.id === id ? n : 0;
   }
 
+  /** Whether the ref is one of these children; a numbered child's id is not built for it. */
+  hasRef(ref: ActorRef): boolean {
+    const c = ref._cell as ActorCell | undefined;
+    if (c !== undefined && c.childNumber !== 0 && c.parent === this.owner.ref) return this.at(c.childNumber) === c;
+    return this.has(ref.id);
+  }
+
   has(id: string): boolean {
     return this.numberOf(id) !== 0;
   }

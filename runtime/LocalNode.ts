@@ -714,7 +714,9 @@ export class LocalNode implements RefHost {
   stopRef(ref: ActorRef, reason: string): void {
     let node = ref.node;
     if (node === this.id) {
-      const cell = this.cells.get(ref.id);
+      // The ref's own cell when it is live (as tell does): a numbered child's id is not built.
+      const own = ref._cell as ActorCell | undefined;
+      const cell = own !== undefined && own.status <= Status.Stopping ? own : this.cells.get(ref.id);
       if (cell !== undefined) { this.stopCell(cell, reason); return; }
       // It may have migrated away: the stop follows it as its messages do.
       const moved = this.migrations.forwards.get(ref.id);

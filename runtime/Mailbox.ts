@@ -17,7 +17,15 @@ export class Mailbox {
 
   push(message: unknown, sender: unknown, reply: unknown): void {
     let buf = this.buf;
-    if (buf === undefined || this.size * 3 === buf.length) buf = this.grow();
+    if (buf === undefined) {
+      // Most actors that get a message get few: the first queue holds exactly one triple.
+      this.buf = [message, sender, reply];
+      this.head = 0;
+      this.mask = 0;
+      this.size = 1;
+      return;
+    }
+    if (this.size * 3 === buf.length) buf = this.grow();
     const i = ((this.head + this.size) & this.mask) * 3;
     buf[i] = message;
     buf[i + 1] = sender;
@@ -66,7 +74,7 @@ export class Mailbox {
 
   private grow(): unknown[] {
     const old = this.buf;
-    const cap = old === undefined ? 4 : (old.length / 3) * 2;
+    const cap = old === undefined ? 4 : old.length === 3 ? 4 : (old.length / 3) * 2;
     // Built with push, never `new Array(n)`: V8 makes a large preallocated array a slow
     // dictionary, and a deep mailbox would then cost a hash lookup per message.
     const buf: unknown[] = [];

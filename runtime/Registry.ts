@@ -1,5 +1,7 @@
 import { ActorRef } from './ActorRef.js';
 import type { SpawnSpec } from './LocalNode.js';
+import { ChildRuns } from './ChildRuns.js';
+import { childId, childNumberAt } from './ChildId.js';
 
 /**
  * One registry record. Actors spawned from the main thread own theirs (it keeps the spec for
@@ -32,10 +34,16 @@ export class RegistryEntry {
  * The main thread's view of every actor in the system: unique ids, where each lives, its behaviour
  * and parent. Workers report their children in batches (runtime/node/RegistryReporter.ts); the counts
  * per worker drive least-loaded placement.
+ *
+ * Numbered children (`parent/n`, reported by number) are kept apart, as runs per parent
+ * (ChildRuns): no id string and no map entry each. An id is looked up in `entries` first.
  */
 export class Registry {
   private readonly entries = new Map<string, RegistryEntry>();
   private readonly sharedEntries = new Map<string, RegistryEntry>();
+  /** Numbered children by parent id. */
+  private readonly numbered = new Map<string, ChildRuns<RegistryEntry>>();
+  private numberedSize = 0;
   /** Actors per worker (index 0: the main thread's pools). */
   readonly perWorker: number[];
 
@@ -44,19 +52,92 @@ export class Registry {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + this.numberedSize;
   }
 
   get(id: string): RegistryEntry | undefined {
-    return this.entries.get(id);
+    const e = this.entries.get(id);
+    if (e !== undefined || this.numberedSize === 0) return e;
+    const slash = id.lastIndexOf('/');
+    if (slash <= 0) return undefined;
+    const n = childNumberAt(id, slash + 1);
+    return n === 0 ? undefined : this.numbered.get(id.slice(0, slash))?.get(n);
   }
 
   has(id: string): boolean {
-    return this.entries.has(id);
+    return this.get(id) !== undefined;
   }
 
-  [Symbol.iterator](): IterableIterator<[string, RegistryEntry]> {
-    return this.entries[Symbol.iterator]();
+  /** Every actor; a numbered child's id is written out here, as it is listed. */
+  *[Symbol.iterator](): IterableIterator<[string, RegistryEntry]> {
+    yield* this.entries;
+    for (const [parent, runs] of this.numbered) for (const [n, e] of runs) yield [childId(parent, n), e];
+  }
+
+  /** The specs of actors spawned from the main thread (numbered children never have one). */
+  *specs(): IterableIterator<SpawnSpec> {
+    for (const e of this.entries.values()) if (e.spec !== undefined) yield e.spec;
+  }
+
+  /**
+   * A worker is gone: forget its actors, except (with `keepSpecs`) those spawned from the main
+   * thread, whose specs are returned for re-hosting.
+   */
+  dropWorker(worker: number, keepSpecs: boolean): SpawnSpec[] {
+    const rehost: SpawnSpec[] = [];
+    for (const [id, e] of this.entries) {
+      if (e.worker !== worker) continue;
+      if (keepSpecs && e.spec !== undefined) rehost.push(e.spec);
+      else this.delete(id);
+    }
+    for (const [parent, runs] of this.numbered) {
+      const dropped = new Set<RegistryEntry>();
+      const gone = runs.deleteWhere((e) => {
+        if (e.worker !== worker) return false;
+        dropped.add(e);
+        return true;
+      });
+      if (gone === 0) continue;
+      this.numberedSize -= gone;
+      this.perWorker[worker]! -= gone;
+      for (const e of dropped) {
+        e.users = 0;
+        this.sharedEntries.delete(sharedKey(e.worker, e.behaviour, e.parent));
+      }
+      if (runs.size === 0) this.numbered.delete(parent);
+    }
+    return rehost;
+  }
+
+  /**
+   * `count` numbered children of `parent` from number `from` on, reported as one run. A number
+   * already held (a repeated report) stays as it is.
+   */
+  reportedChildren(parent: string, from: number, count: number, worker: number, behaviour: string): void {
+    const e = this.sharedEntry(worker, behaviour, parent);
+    let runs = this.numbered.get(parent);
+    if (runs === undefined) this.numbered.set(parent, (runs = new ChildRuns()));
+    let added = count;
+    if (!runs.add(from, count, e)) {
+      added = 0;
+      for (let n = from; n < from + count; n++) if (runs.get(n) === undefined && runs.add(n, 1, e)) added++;
+    }
+    this.numberedSize += added;
+    this.perWorker[worker]! += added;
+    e.users += added;
+  }
+
+  /** A report that the numbered child `parent/n` is gone. */
+  goneChild(parent: string, n: number): void {
+    const runs = this.numbered.get(parent);
+    const e = runs?.delete(n);
+    if (e === undefined) {
+      this.gone(childId(parent, n), n);
+      return;
+    }
+    if (runs!.size === 0) this.numbered.delete(parent);
+    this.numberedSize--;
+    this.release(e);
   }
 
   /** An actor spawned from the main thread: its own record, with its spec and ref. */
@@ -95,17 +176,37 @@ export class Registry {
 
   delete(id: string): RegistryEntry | undefined {
     const e = this.entries.get(id);
-    if (e === undefined) return undefined;
+    if (e === undefined) return this.numberedSize === 0 ? undefined : this.deleteNumbered(id);
     this.entries.delete(id);
     if (this.slots.size > 0) this.slots.delete(id);
+    this.release(e);
+    return e;
+  }
+
+  private deleteNumbered(id: string): RegistryEntry | undefined {
+    const slash = id.lastIndexOf('/');
+    if (slash <= 0) return undefined;
+    const n = childNumberAt(id, slash + 1);
+    if (n === 0) return undefined;
+    const parent = id.slice(0, slash);
+    const runs = this.numbered.get(parent);
+    const e = runs?.delete(n);
+    if (e === undefined) return undefined;
+    if (runs!.size === 0) this.numbered.delete(parent);
+    this.numberedSize--;
+    this.release(e);
+    return e;
+  }
+
+  /** One actor fewer on the record's worker and, for a shared record, among its users. */
+  private release(e: RegistryEntry): void {
     this.perWorker[e.worker]!--;
     if (e.shared && --e.users === 0) this.sharedEntries.delete(sharedKey(e.worker, e.behaviour, e.parent));
-    return e;
   }
 
   /** The actor now lives on `worker` (migrated). */
   move(id: string, worker: number): void {
-    const e = this.entries.get(id);
+    const e = this.get(id);
     if (e === undefined || e.worker === worker) return;
     this.delete(id);
     if (e.shared) this.set(id, this.sharedEntry(worker, e.behaviour, e.parent));
@@ -115,6 +216,8 @@ export class Registry {
   clear(): void {
     this.entries.clear();
     this.sharedEntries.clear();
+    this.numbered.clear();
+    this.numberedSize = 0;
     this.perWorker.fill(0);
   }
 

@@ -76,7 +76,9 @@ export class ActorShutdown {
         if (cell.parent.node === node.id) node.cells.get(cell.parent.id)?.children?.remove(cell);
         else void node.control(cell.parent.node, { t: 'child-stopped', parent: cell.parent.id, id: cell.id, slot: cell.slot }).catch(() => undefined);
       }
-      node.registryReporter.unregistered(cell.id, reason, cell.slot);
+      // A numbered child is reported by number: stopping a million of them builds no ids.
+      if (cell.childNumber !== 0) node.registryReporter.unregisteredChild(cell.parent!.id, cell.childNumber, reason);
+      else node.registryReporter.unregistered(cell.id, reason, cell.slot);
       node.propagateExit(cell, reason);
       if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
         node.emitEvent({ type: 'stopped', actor: cell.id, worker: node.id, reason });

@@ -97,13 +97,21 @@ export class NodeStatsCollector {
   collect(node: LocalNode): NodeStats {
     let mailboxes = 0;
     const agents: AgentCounters[] = [];
-    const deepest: { id: string; depth: number }[] = [];
+    // The ten deepest, kept as cells: ids are written out for those ten only (a numbered child
+    // has none until asked), and a mailbox no deeper than the tenth is not even kept.
+    const deepest: { cell: ActorCell; depth: number }[] = [];
+    let floor = 0;
     const look = (c: ActorCell): void => {
       const depth = c.queued;
       if (depth === 0) return;
       mailboxes += depth;
-      deepest.push({ id: c.id, depth });
-      if (deepest.length > 20) { deepest.sort((a, b) => b.depth - a.depth); deepest.length = 10; }
+      if (depth <= floor) return;
+      deepest.push({ cell: c, depth });
+      if (deepest.length > 20) {
+        deepest.sort((a, b) => b.depth - a.depth);
+        deepest.length = 10;
+        floor = deepest[9]!.depth;
+      }
     };
     node.forEachScheduled(look);
     if (node.current !== undefined && !node.current.scheduled) look(node.current);
@@ -128,7 +136,7 @@ export class NodeStatsCollector {
     return {
       worker: node.id, actors: node.cells.size, runQueue: node.runQueueLength, mailboxes, handled, failures,
       eventLoopUtilization: elu.utilization, heapUsed: heap.used_heap_size, heapLimit: heap.heap_size_limit,
-      deepest: deepest.slice(0, 10), agents, timings: this.lastTimings(), at: Date.now(),
+      deepest: deepest.slice(0, 10).map((d) => ({ id: d.cell.id, depth: d.depth })), agents, timings: this.lastTimings(), at: Date.now(),
     };
   }
 }

@@ -9,25 +9,38 @@ import { childId } from '../ChildId.js';
  * Separate from LocalNode: this is bookkeeping for the main thread, not part of delivering messages.
  */
 
+const RUN = 35; // '#'
+const GONE = 95; // '_'
+
 /** Registry updates per control frame. */
 const REGISTRY_BATCH = 2048;
 
 /**
  * Registry updates from a worker to the main thread, one record per index i: `ops[i]` is '+'
- * (registered), '-' (gone), '>' (moved) or '=' (the previous '+' record's slot), `ids[i]` the actor
- * (for '+', a number n stands for the parent's numbered child `parent/n`). `info[i]` is the new
- * worker for '>', the slot for '=' and '-' (0: none), and, for '+', worker + 256 * behaviour index
- * + 2^20 * (parent index + 1, 0 for none) into `behaviours` and `parents`. A slot (a named child's
- * number among its parent's children, see ActorCell.slot) tells two actors of one id apart: a
- * named child spawned again after its parent restarted, and its predecessor, still stopping.
- * Flat arrays of short strings decode on the main thread into separate
- * flat strings, which is what the registry keeps as keys (slices of one big string would pin it).
+ * (registered), '#' (a run of numbered children), '-' (gone), '_' (a numbered child gone), '>'
+ * (moved) or '=' (the previous '+' record's slot).
+ *
+ * - '+': `ids[i]` is the id; `info[i]` is worker + 256 * behaviour index + 2^20 * (parent index
+ *   + 1, 0 for none) into `behaviours` and `parents`.
+ * - '#': `ids[i]` is the first number n of the parent's numbered children `parent/n`, the next
+ *   entry of `counts` how many follow in a row; `info[i]` as for '+'. A loop that spawns a million
+ *   children sends a handful of these, not a million ids.
+ * - '-': `ids[i]` is the id, `info[i]` its slot (0: none). '_': `ids[i]` is a numbered child's
+ *   number, `info[i]` its parent's index + 1, the next entry of `counts` how many gone in a row:
+ *   n, n + 1, ... for a positive count, n, n - 1, ... for a negative one.
+ * - '>': `info[i]` is the new worker. '=': `info[i]` is the slot.
+ *
+ * A slot (a named child's number among its parent's children, see ActorCell.slot) tells two actors
+ * of one id apart: a named child spawned again after its parent restarted, and its predecessor,
+ * still stopping. Flat arrays of short strings decode on the main thread into separate flat
+ * strings, which is what the registry keeps as keys (slices of one big string would pin it).
  */
 export interface RegistryBatch {
   t: 'registry';
   ops: string;
   ids: (string | number)[];
   info: number[];
+  counts: number[];
   behaviours: string[];
   parents: string[];
 }
@@ -41,8 +54,20 @@ export class RegistryReporter {
   /** The records waiting for the next flush (the node sends them first when it flushes). */
   ids: (string | number)[] = [];
   private info: number[] = [];
+  private counts: number[] = [];
   private behaviours: string[] = [];
   private parents = new Map<string, number>();
+  /**
+   * The last record, when it is a run that may grow ('#' or '_'): its index and op. A '#' run's
+   * worker, behaviour and parent (as in `info`) and the number after its last; a '_' run's parent
+   * index and its last number.
+   */
+  private open = -1;
+  private openOp = 0;
+  private runInfo = 0;
+  private runEnd = 0;
+  private goneParent = 0;
+  private goneLast = 0;
 
   constructor(private readonly node: LocalNode) {}
 
@@ -58,16 +83,66 @@ export class RegistryReporter {
     if (this.node.closed) return;
     let b = this.behaviours.indexOf(behaviour);
     if (b < 0) b = this.behaviours.push(behaviour) - 1;
-    let p = 0;
-    if (parent !== undefined) {
-      p = this.parents.get(parent) ?? 0;
-      if (p === 0) this.parents.set(parent, p = this.parents.size + 1);
+    const p = parent === undefined ? 0 : this.parentIndex(parent);
+    // Multiplied, not shifted: the parent index may pass bit 31.
+    const info = node + b * 0x100 + p * 0x100000;
+    if (numbered !== 0 && p !== 0 && slot === 0) {
+      // A numbered child joins the run in the last record when it is the next number of the same
+      // parent, behaviour and worker. Only the last record: a run grown behind later records
+      // could register a number after the main thread has heard it stopped.
+      if (this.open === this.ids.length - 1 && this.openOp === RUN && numbered === this.runEnd && info === this.runInfo) {
+        this.counts[this.counts.length - 1]!++;
+        this.runEnd++;
+        return;
+      }
+      this.counts.push(1);
+      this.add('#', numbered, info);
+      this.openRecord(RUN);
+      this.runInfo = info;
+      this.runEnd = numbered + 1;
+      return;
     }
-    // Multiplied, not shifted: the parent index may pass bit 31. A numbered child travels as its
-    // number: the main thread rebuilds `parent/n`, and a number packs far cheaper than a string.
     // A slot record follows its '+' in the same batch (no flush between the two).
-    this.add('+', numbered !== 0 && p !== 0 ? numbered : id ?? childId(parent!, numbered), node + b * 0x100 + p * 0x100000, slot === 0);
+    this.add('+', id ?? childId(parent!, numbered), info, slot === 0);
     if (slot !== 0) this.add('=', 0, slot);
+  }
+
+  private parentIndex(parent: string): number {
+    let p = this.parents.get(parent) ?? 0;
+    if (p === 0) this.parents.set(parent, p = this.parents.size + 1);
+    return p;
+  }
+
+  /** The numbered child `parent/n` (a cell keyed by its number) is gone: no id is written out. */
+  unregisteredChild(parent: string, n: number, reason: string): void {
+    if (this.node.id === 0) { this.unregistered(childId(parent, n), reason, n); return; }
+    if (this.node.closed) return;
+    const p = this.parentIndex(parent);
+    // Children stopped in a row (a parent's, newest first; a loop's, oldest first) make one run,
+    // in the last record only (as for '#').
+    if (this.open === this.ids.length - 1 && this.openOp === GONE && p === this.goneParent) {
+      const step = n - this.goneLast;
+      const last = this.counts.length - 1;
+      const c = this.counts[last]!;
+      // The run's second number sets its direction: the count's sign.
+      if ((step === 1 || step === -1) && (c === 1 || Math.sign(c) === step)) {
+        this.counts[last] = (Math.abs(c) + 1) * step;
+        this.goneLast = n;
+        return;
+      }
+    }
+    this.counts.push(1);
+    this.add('_', n, p);
+    this.openRecord(GONE);
+    this.goneParent = p;
+    this.goneLast = n;
+  }
+
+  /** The last record is a run that may still grow. */
+  private openRecord(op: number): void {
+    // add() may have sent the batch: then there is nothing left to grow.
+    this.open = this.ids.length - 1;
+    this.openOp = this.open < 0 ? 0 : op;
   }
 
   unregistered(id: string, reason: string, slot = 0): void {
@@ -92,12 +167,14 @@ export class RegistryReporter {
   send(): void {
     if (this.ids.length === 0) return;
     const batch: RegistryBatch = {
-      t: 'registry', ops: this.ops, ids: this.ids, info: this.info,
+      t: 'registry', ops: this.ops, ids: this.ids, info: this.info, counts: this.counts,
       behaviours: this.behaviours, parents: [...this.parents.keys()],
     };
     this.ops = '';
     this.ids = [];
     this.info = [];
+    this.counts = [];
+    this.open = -1;
     this.behaviours = [];
     this.parents = new Map();
     const link = this.node.out[0]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActorRef } from '../../index.js';
+import type { ActorRef, ActorSystem } from '../../index.js';
 import { Brood, type BroodMsg, type KidWhere } from '../fixtures/runtime/children.js';
 import { Children } from '../../runtime/Children.js';
 import { CellIndex } from '../../runtime/node/CellIndex.js';
@@ -250,6 +250,44 @@ describe('child numbers and ids', () => {
     expect(refs.map((r) => r.id)).toEqual(cells.slice(900).reverse().map((c) => c.id));
     expect(kids.size).toBe(0);
     expect(kids.nextNumber()).toBe(1002);
+  });
+});
+
+describe('the main registry hears numbered children by runs', () => {
+  const alive = (system: ActorSystem, parent: string): number[] =>
+    system.list().filter((i) => i.parent === parent).map((i) => Number(i.id.slice(parent.length + 1))).sort((a, b) => a - b);
+
+  it('agrees with what is alive after spawns and stops in every order within one turn', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'runs', placement: { worker: 1 } });
+      // The last child stops, a child of another behaviour takes the next number and stops: its
+      // stop must not be merged into an earlier run of stops ahead of its own registration.
+      await brood.ask({ type: 'script', steps: [{ spawn: 10 }, { stop: [10] }, { spawn: 1, quiet: true }, { stop: [11] }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'runs'), (a) => a.length === 9, 2000);
+      expect(alive(system, 'runs')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      // Stops newest first, oldest first, and one alone.
+      await brood.ask({ type: 'script', steps: [{ stop: [9, 8, 7] }, { stop: [1, 2, 3] }, { stop: [5] }, { spawn: 3 }, { stop: [13, 12] }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'runs'), (a) => a.length === 3, 2000);
+      expect(alive(system, 'runs')).toEqual([4, 6, 14]);
+      expect(system.exists('runs/14')).toBe(true);
+      expect(system.exists('runs/13')).toBe(false);
+      expect(system.lookup('runs/6')?.id).toBe('runs/6');
+    });
+  });
+
+  it('across batches: 5,000 spawned in one turn, every other one stopped in the next', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'big', placement: { worker: 2 } });
+      await brood.ask({ type: 'script', steps: [{ spawn: 5000 }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'big').length, (n) => n === 5000, 3000);
+      const odd = Array.from({ length: 2500 }, (_, i) => 2 * i + 1);
+      await brood.ask({ type: 'script', steps: [{ stop: odd }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'big').length, (n) => n === 2500, 3000);
+      expect(alive(system, 'big')).toEqual(odd.map((n) => n + 1));
+      await system.stopActor('big');
+      await eventually(() => alive(system, 'big').length, (n) => n === 0, 3000);
+      expect(system.list().length).toBe(0);
+    });
   });
 });
 

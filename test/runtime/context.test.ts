@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorRef } from '../../index.js';
 import {
-  Parent, Sink, SinkParent, Stasher, Ticker, Watcher, type SinkPostStop, type Terminated, type TickerReport,
+  Parent, RestArgs, Sink, SinkParent, Stasher, Tally, Ticker, Watcher, type SinkPostStop, type Terminated, type TickerReport,
 } from '../fixtures/runtime/actors.js';
 import { collectDeadLetters, collectTopic, eventually, range, sleep, startSystem, within, withSystem } from './helpers.js';
 
@@ -237,5 +237,24 @@ describe('stopping the system', () => {
     const report = reports.items.map((i) => i.message as SinkPostStop).find((m) => m.id === 'busy');
     expect(report?.processed).toEqual(range(0, 40));
     expect(dead.letters.length).toBe(0);
+  });
+});
+
+describe('a receive that declares no context', () => {
+  it('keeps its state, fails an ask with its error, and its signals still get a context', async () => {
+    await withSystem(async (system) => {
+      const watched = await system.spawn(Sink, { id: 'watched', placement: { worker: 1 } });
+      const tally = await system.spawn(Tally, { id: 'tally', placement: { worker: 1 }, args: watched });
+      const published = collectTopic(system, 'tally');
+      for (let i = 0; i < 3; i++) tally.tell('add');
+      await expect(tally.ask('boom', { timeoutMs: 3000 })).rejects.toThrow(/tally failed at 3/);
+      // The failure restarted it (state 0 again, init ran again); it keeps counting from there.
+      tally.tell('add');
+      await system.stopActor(watched);
+      await eventually(() => published.items.length, (n) => n >= 1, 3000);
+      expect(published.items[0]).toEqual({ message: 1, sender: 'tally' });
+      const rest = await system.spawn(RestArgs, { id: 'rest', placement: { worker: 2 } });
+      expect(await rest.ask('hi', { timeoutMs: 3000 })).toEqual({ arity: 3, self: 'rest' });
+    });
   });
 });
