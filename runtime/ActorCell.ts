@@ -394,7 +394,7 @@ export class ActorCell {
     const arity = receive.length;
     const ctx = arity === 1 || arity === 2 ? undefined : this.ctx;
     let budget = this.throughput;
-    const handledBefore = this.handled;
+    let handled = 0;
     const durable = this.persistence;
     node.current = this;
     while (budget-- > 0 && mb.size > 0) {
@@ -432,13 +432,14 @@ export class ActorCell {
         }
         this.state = r;
       }
-      this.handled++;
+      handled++;
       if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
       if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - this.sampleAt, performance.now() - timedAt);
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;
-    node.handledTotal += this.handled - handledBefore;
+    this.handled += handled;
+    node.handledTotal += handled;
     if (this.parked !== undefined) this.admitParked();
     this.afterTurn();
   }

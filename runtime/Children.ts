@@ -115,6 +115,9 @@ export class Children {
         if (this.at(n) === child) this.removeNumber(n);
         return;
       }
+      // A named child with its number: the name may belong to a successor by now.
+      const slot = child.slot;
+      if (slot !== 0) { this.remove(child.id, slot); return; }
       child = child.id;
     }
     const n = this.numberOf(child);

@@ -148,10 +148,12 @@ async function measure(name: ErlangBenchName, params: ErlangParams): Promise<Erl
  * that a Troupe suite measuring the same benchmark uses the same sizes.
  */
 export function savinaErlangParams(quick: boolean): Record<ErlangBenchName, ErlangParams> {
+  // Quick sizes keep each Troupe run near 0.1 s or more: shorter ones read mostly JIT warm-up
+  // and a shared machine's hiccups (a quick Counting at 1M read 1.6x where full size read 2.1x).
   return quick
     ? {
-        pingpong: { n: 100_000 },
-        counting: { n: 1_000_000 },
+        pingpong: { n: 300_000 },
+        counting: { n: 3_000_000 },
         threadring: { actors: 503, n: 1_000_000 },
         forkjoin: { actors: 60, n: 40_000 },
         spawn: { n: 100_000 },

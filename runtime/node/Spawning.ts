@@ -65,9 +65,23 @@ function newCell(
   return cell;
 }
 
+/**
+ * Whether `id` can be taken on this node. An actor of that id that is still stopping (in an async
+ * postStop: a named child whose parent restarted and spawned it again) gives the id up at once:
+ * it finishes stopping on its own, and its end, keyed by its cell and its slot, leaves the new one
+ * alone. Messages to the id reach the new actor from here on.
+ */
+function idIsFree(node: LocalNode, id: string): boolean {
+  const old = node.cells.get(id);
+  if (old === undefined) return true;
+  if (old.status !== Status.Stopping) return false;
+  node.cells.delete(old);
+  return true;
+}
+
 /** Create an actor on this node. The behaviour may need loading first (async, once per module). */
 export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: unknown) => void): ActorCell | undefined {
-  if (node.cells.has(spec.id)) {
+  if (!idIsFree(node, spec.id)) {
     const err = new InvalidOptionError(`an actor with id '${spec.id}' already runs on worker ${node.id}`, { actor: spec.id, worker: node.id });
     done?.(err);
     return undefined;
@@ -149,8 +163,10 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
   if (worker === node.id && options?.persistent === undefined && options?.groups === undefined) {
     // The common case, a plain child on this thread, is built straight from the options: a
     // million spawns must not cost a million spec objects, id strings or map entries.
-    if (id !== undefined && node.cells.has(id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
+    if (id !== undefined && !idIsFree(node, id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
     const cell = newCell(node, id ?? n, behaviour, options?.args, parent.ref, options?.throughput, options?.mailbox?.capacity, options?.mailbox?.overflow, options?.supervised);
+    // A named child keeps its number: its stop, however late, then removes this very child.
+    if (id !== undefined) cell.slot = n;
     kids.add(n, cell, options?.id === undefined ? undefined : id);
     node.cells.add(cell);
     cell.start();
@@ -178,6 +194,6 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
   // parent can look it up. A named child on another thread is reported with its slot: its
   // predecessor of the same name (a parent restarted) may still be stopping there, and its removal,
   // reported by that thread, must not take the new entry with it.
-  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0, options?.id === undefined || worker === node.id ? 0 : n);
+  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0, options?.id === undefined ? 0 : n);
   return child instanceof ActorRef ? child : child.ref;
 }

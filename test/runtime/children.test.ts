@@ -150,6 +150,29 @@ describe('numbered children on the parent\'s thread', () => {
     });
   });
 
+  it('a named child still in its async postStop is replaced at once after its parent restarts, here or on another worker', async () => {
+    await withSystem(async (system) => {
+      for (const placement of ['local', { worker: 2 }] as const) {
+        const brood = await system.spawn(Brood, { id: 'slow', placement: { worker: 1 } });
+        await brood.ask({ type: 'spawn', names: ['x'], count: 0, placement, slowStopMs: 300 } satisfies BroodMsg);
+        await eventually(() => system.exists('slow/x'), (e) => e, 2000);
+        // The restart stops the old 'x', whose postStop then takes 300 ms; the new 'x' is spawned
+        // meanwhile (it used to fail: "an actor with id 'slow/x' already runs").
+        brood.tell({ type: 'crash' });
+        const [fresh] = await brood.ask<ActorRef[]>({ type: 'spawn', names: ['x'], count: 0, placement, slowStopMs: 10 } satisfies BroodMsg);
+        const seen = await eventually(() => where(fresh!).catch(() => undefined), (w) => w !== undefined, 3000);
+        expect([placement, seen]).toEqual([placement, { id: 'slow/x', worker: placement === 'local' ? 1 : 2, parent: 'slow' }]);
+        await new Promise((r) => setTimeout(r, 450)); // the old child has finished stopping
+        // Its end took neither the new child's registry entry nor its place among the parent's children.
+        expect([placement, system.exists('slow/x')]).toEqual([placement, true]);
+        expect((await where(system.lookup('slow/x')!)).parent).toBe('slow');
+        await system.stopActor(brood);
+        await eventually(() => system.list().length, (n) => n === 0, 3000);
+        expect([placement, system.list().map((i) => i.id)]).toEqual([placement, []]);
+      }
+    });
+  });
+
   it('a numbered child that migrates stays reachable by its old ref and by id, and still stops with its parent', async () => {
     await withSystem(async (system) => {
       const brood = await system.spawn(Brood, { id: 'm', placement: { worker: 1 } });
