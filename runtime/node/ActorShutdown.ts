@@ -22,9 +22,11 @@ export class ActorShutdown {
    * A stop requested while the actor is mid-message waits for the end of that message.
    */
   stop(cell: ActorCell, reason: string, done?: () => void): void {
-    if (cell.status >= Status.Stopping) { done?.(); return; }
-    cell.status = Status.Stopping;
+    if (cell.status === Status.Stopped) { done?.(); return; }
+    // A stop asked for again while the first is under way (an async postStop) is done when that one is.
     if (done) (this.stopWaiters.get(cell) ?? this.stopWaiters.set(cell, []).get(cell)!).push(done);
+    if (cell.status === Status.Stopping) return;
+    cell.status = Status.Stopping;
     if (this.node.current === cell || cell.suspended) {
       cell.pendingStopReason = reason;
       return;

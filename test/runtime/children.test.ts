@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorRef, ActorSystem } from '../../index.js';
-import { Brood, type BroodMsg, type KidWhere } from '../fixtures/runtime/children.js';
+import { Brood, SlowKid, type BroodMsg, type KidWhere } from '../fixtures/runtime/children.js';
 import { Children } from '../../runtime/Children.js';
 import { CellIndex } from '../../runtime/node/CellIndex.js';
 import { Registry } from '../../runtime/Registry.js';
@@ -170,6 +170,19 @@ describe('numbered children on the parent\'s thread', () => {
         await eventually(() => system.list().length, (n) => n === 0, 3000);
         expect([placement, system.list().map((i) => i.id)]).toEqual([placement, []]);
       }
+    });
+  });
+
+  it('a second stop of an actor in its async postStop resolves when the actor has stopped, not before', async () => {
+    await withSystem(async (system) => {
+      const slow = await system.spawn(SlowKid, { id: 'slow-stop', placement: { worker: 1 }, args: 300 });
+      const t0 = performance.now();
+      const first = system.stopActor(slow);
+      await new Promise((r) => setTimeout(r, 50));
+      await system.stopActor(slow);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+      await first;
+      await eventually(() => system.exists('slow-stop'), (e) => !e, 2000);
     });
   });
 
