@@ -3,7 +3,7 @@ import { directCallLoop, plainActorAlloc, plainQueueLoop } from '../baselines/qu
 import { rawPostMessagePerMessage, rawPostMessageRoundTrip } from '../baselines/postmessage.js';
 import { rawPiscina, rawPiscinaCpu } from '../baselines/piscina.js';
 import { erlangAvailable, erlangBaseline, savinaErlangParams, type ErlangBenchName } from '../baselines/erlang.js';
-import { wants, type ListedSuite } from '../select.js';
+import { wants, type ListedSuite, type RunnerContext } from '../select.js';
 
 /**
  * The raw primitives on their own, each against the nearest thing it can be compared with, so one
@@ -106,8 +106,12 @@ export const baselinesSuite: ListedSuite = {
 
     const params = savinaErlangParams(q);
     const erlangNames: ErlangBenchName[] = ['pingpong', 'counting', 'threadring', 'forkjoin'];
-    const wanted = erlangNames.filter((n) => wants(ctx, `erlang-${n}`));
-    if (wanted.length > 0 || wants(ctx, 'erlang-spawn')) {
+    // A quick run leaves Erlang's standalone rows out (unless one is named with --only): the
+    // savina suite runs the same programs, interleaved with Troupe's, and reports them there.
+    const erlangRows = !q || (ctx as RunnerContext).only !== undefined;
+    const wanted = erlangRows ? erlangNames.filter((n) => wants(ctx, `erlang-${n}`)) : [];
+    if (!erlangRows) ctx.progress('erlang rows: in the savina suite (quick run)', 4, steps);
+    else if (wanted.length > 0 || wants(ctx, 'erlang-spawn')) {
       if (!(await erlangAvailable())) {
         ctx.progress('erlang: erl not found, Erlang rows skipped (apt-get install erlang-base)', 4, steps);
       } else {
