@@ -390,9 +390,9 @@ export class ActorCell {
     const receive = this.behaviour.receive;
     // A receive declared with (state) or (state, message) cannot see a context: none is made for
     // it (an actor that handles one message then idles saves the object). Others, rest parameters
-    // included, get it.
+    // included, get it. A context made already (by init, kept in the state) is kept up to date.
     const arity = receive.length;
-    const ctx = arity === 1 || arity === 2 ? undefined : this.ctx;
+    const ctx = arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
     let budget = this.throughput;
     let handled = 0;
     const durable = this.persistence;

@@ -89,7 +89,8 @@ export class Children {
   /** Whether the ref is one of these children; a numbered child's id is not built for it. */
   hasRef(ref: ActorRef): boolean {
     const c = ref._cell as ActorCell | undefined;
-    if (c !== undefined && c.childNumber !== 0 && c.parent === this.owner.ref) return this.at(c.childNumber) === c;
+    if (c !== undefined && c.childNumber !== 0 && c.parent === this.owner.ref && this.at(c.childNumber) === c) return true;
+    // Anything else by id: a child that migrated is held as a ref, and the ref's cell is its old one.
     return this.has(ref.id);
   }
 

@@ -90,7 +90,7 @@ export class RegistryReporter {
       // A numbered child joins the run in the last record when it is the next number of the same
       // parent, behaviour and worker. Only the last record: a run grown behind later records
       // could register a number after the main thread has heard it stopped.
-      if (this.open === this.ids.length - 1 && this.openOp === RUN && numbered === this.runEnd && info === this.runInfo) {
+      if (this.open >= 0 && this.open === this.ids.length - 1 && this.openOp === RUN && numbered === this.runEnd && info === this.runInfo) {
         this.counts[this.counts.length - 1]!++;
         this.runEnd++;
         return;
@@ -120,7 +120,7 @@ export class RegistryReporter {
     const p = this.parentIndex(parent);
     // Children stopped in a row (a parent's, newest first; a loop's, oldest first) make one run,
     // in the last record only (as for '#').
-    if (this.open === this.ids.length - 1 && this.openOp === GONE && p === this.goneParent) {
+    if (this.open >= 0 && this.open === this.ids.length - 1 && this.openOp === GONE && p === this.goneParent) {
       const step = n - this.goneLast;
       const last = this.counts.length - 1;
       const c = this.counts[last]!;
@@ -175,6 +175,7 @@ export class RegistryReporter {
     this.info = [];
     this.counts = [];
     this.open = -1;
+    this.openOp = 0;
     this.behaviours = [];
     this.parents = new Map();
     const link = this.node.out[0]!;

@@ -66,22 +66,23 @@ function newCell(
 }
 
 /**
- * Whether `id` can be taken on this node. An actor of that id that is still stopping (in an async
- * postStop: a named child whose parent restarted and spawned it again) gives the id up at once:
- * it finishes stopping on its own, and its end, keyed by its cell and its slot, leaves the new one
- * alone. Messages to the id reach the new actor from here on.
+ * What stands in the way of `id` on this node: undefined when it is free, 'taken' when an actor
+ * holds it, or the cell to displace. An actor of that id that is still stopping (in an async
+ * postStop: a named child whose parent restarted and spawned it again) gives the id up: it
+ * finishes stopping on its own, and its end, keyed by its cell and its slot, leaves the new one
+ * alone; messages to the id reach the new actor. Not a persistent one: its final snapshot would
+ * land after the new actor had recovered from the store.
  */
-function idIsFree(node: LocalNode, id: string): boolean {
+function idHolder(node: LocalNode, id: string): ActorCell | 'taken' | undefined {
   const old = node.cells.get(id);
-  if (old === undefined) return true;
-  if (old.status !== Status.Stopping) return false;
-  node.cells.delete(old);
-  return true;
+  if (old === undefined) return undefined;
+  return old.status === Status.Stopping && old.persistence === undefined ? old : 'taken';
 }
 
 /** Create an actor on this node. The behaviour may need loading first (async, once per module). */
 export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: unknown) => void): ActorCell | undefined {
-  if (!idIsFree(node, spec.id)) {
+  const holder = idHolder(node, spec.id);
+  if (holder === 'taken') {
     const err = new InvalidOptionError(`an actor with id '${spec.id}' already runs on worker ${node.id}`, { actor: spec.id, worker: node.id });
     done?.(err);
     return undefined;
@@ -101,6 +102,7 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
     cell.persistence = new ActorPersistence(store, spec.id, spec.behaviour, spec.persistent);
     for (const r of cell.persistence.recover((id, n, b) => node.resolveRef(id, n, b))) cell.mailbox.push(r.message, r.sender, undefined);
   }
+  if (holder !== undefined) node.cells.delete(holder);
   node.cells.add(cell);
   if (spec.groups) for (const g of spec.groups) node.subscribe(`group:${g}`, cell);
   if (known !== undefined) {
@@ -163,7 +165,9 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
   if (worker === node.id && options?.persistent === undefined && options?.groups === undefined) {
     // The common case, a plain child on this thread, is built straight from the options: a
     // million spawns must not cost a million spec objects, id strings or map entries.
-    if (id !== undefined && !idIsFree(node, id)) throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
+    const holder = id === undefined ? undefined : idHolder(node, id);
+    if (holder === 'taken') throw new InvalidOptionError(`an actor with id '${id}' already runs on worker ${node.id}`, { actor: id, worker: node.id });
+    if (holder !== undefined) node.cells.delete(holder);
     const cell = newCell(node, id ?? n, behaviour, options?.args, parent.ref, options?.throughput, options?.mailbox?.capacity, options?.mailbox?.overflow, options?.supervised);
     // A named child keeps its number: its stop, however late, then removes this very child.
     if (id !== undefined) cell.slot = n;

@@ -49,14 +49,23 @@ describe('ChildRuns', () => {
       }
     }
     check(runs, model, next);
-    // An add inside a held range changes nothing; into a gap between runs, it fits.
+    // An add inside a held range changes nothing.
     const held = [...model.keys()][0]!;
     expect(runs.add(held, 1, 'c')).toBe(false);
     check(runs, model, next);
-    const free = [...Array(next).keys()].find((n) => n > 0 && !model.has(n))!;
-    expect(runs.add(free, 1, 'c')).toBe(true);
-    model.set(free, 'c');
-    check(runs, model, next);
+  });
+
+  it('takes a run into a gap between runs, and refuses one that overlaps a run or its holes', () => {
+    const runs = new ChildRuns<string>();
+    runs.add(1, 5, 'a');
+    runs.add(20, 5, 'a');
+    runs.delete(3); // a hole inside [1, 5]
+    expect(runs.add(3, 1, 'b')).toBe(false);
+    expect(runs.add(10, 5, 'b')).toBe(true);
+    expect(runs.add(14, 2, 'b')).toBe(false);
+    expect(runs.add(18, 3, 'b')).toBe(false);
+    expect(runs.add(15, 5, 'c')).toBe(true); // exactly fills 15..19
+    expect([...runs].map(([n, e]) => `${n}${e}`).join(' ')).toBe('1a 2a 4a 5a 10b 11b 12b 13b 14b 15c 16c 17c 18c 19c 20a 21a 22a 23a 24a');
   });
 
   it('splits a run that is mostly holes, so holes do not pile up', () => {

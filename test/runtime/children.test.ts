@@ -200,6 +200,10 @@ describe('numbered children on the parent\'s thread', () => {
       // And back: two hops, and the parent's stop still finds it.
       await system.migrate(kids[1]!, 1);
       expect((await where(kids[1]!)).worker).toBe(1);
+      // The parent can stop a child that has moved (its ref's cell is the one it left behind).
+      await system.migrate(kids[2]!, 2);
+      expect(await brood.ask({ type: 'stop', index: 2 } satisfies BroodMsg)).toBe('ok');
+      await eventually(() => system.exists('m/3'), (e) => !e, 2000);
       await system.stopActor(brood);
       await eventually(() => system.list().length, (n) => n === 0, 3000);
       expect(system.list().map((i) => i.id)).toEqual([]);
@@ -308,6 +312,28 @@ describe('the main registry hears numbered children by runs', () => {
       expect(system.exists('runs/14')).toBe(true);
       expect(system.exists('runs/13')).toBe(false);
       expect(system.lookup('runs/6')?.id).toBe('runs/6');
+    });
+  });
+
+  it('one child per turn: each turn\'s report goes out on its own and none is lost', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'turns', placement: { worker: 1 } });
+      for (let i = 0; i < 5; i++) await brood.ask({ type: 'script', steps: [{ spawn: 1 }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'turns').length, (n) => n === 5, 2000);
+      expect(alive(system, 'turns')).toEqual([1, 2, 3, 4, 5]);
+      for (let i = 5; i >= 1; i -= 2) await brood.ask({ type: 'script', steps: [{ stop: [i] }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'turns').length, (n) => n === 2, 2000);
+      expect(alive(system, 'turns')).toEqual([2, 4]);
+    });
+  });
+
+  it('a turn with more records than one batch holds (every child a record of its own)', async () => {
+    await withSystem(async (system) => {
+      const brood = await system.spawn(Brood, { id: 'many', placement: { worker: 1 } });
+      await brood.ask({ type: 'script', steps: [{ spawn: 5000, alternate: true }, { spawn: 3 }] } satisfies BroodMsg);
+      await eventually(() => alive(system, 'many').length, (n) => n === 5003, 3000);
+      expect(alive(system, 'many')).toEqual(Array.from({ length: 5003 }, (_, i) => i + 1));
+      expect(system.list({ behaviour: 'Quiet' }).filter((i) => i.parent === 'many').length).toBe(2500);
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorRef } from '../../index.js';
 import {
-  Parent, RestArgs, Sink, SinkParent, Stasher, Tally, Ticker, Watcher, type SinkPostStop, type Terminated, type TickerReport,
+  CtxKeeper, Parent, RestArgs, Sink, SinkParent, Stasher, Tally, Ticker, Watcher, type SinkPostStop, type Terminated, type TickerReport,
 } from '../fixtures/runtime/actors.js';
 import { collectDeadLetters, collectTopic, eventually, range, sleep, startSystem, within, withSystem } from './helpers.js';
 
@@ -253,6 +253,10 @@ describe('a receive that declares no context', () => {
       await system.stopActor(watched);
       await eventually(() => published.items.length, (n) => n >= 1, 3000);
       expect(published.items[0]).toEqual({ message: 1, sender: 'tally' });
+      // A context kept from init still answers the message in hand.
+      const keeper = await system.spawn(CtxKeeper, { id: 'keeper', placement: { worker: 2 } });
+      expect(await keeper.ask('one', { timeoutMs: 3000 })).toBe('one!');
+      expect(await keeper.ask('two', { timeoutMs: 3000 })).toBe('two!');
       const rest = await system.spawn(RestArgs, { id: 'rest', placement: { worker: 2 } });
       expect(await rest.ask('hi', { timeoutMs: 3000 })).toEqual({ arity: 3, self: 'rest' });
     });
