@@ -305,9 +305,9 @@ export class ActorCell {
       }
     }
     mb.push(message, sender, reply);
-    if (this.sampleLeft === 0 && (++this.node.sampleTick & 63) === 0) {
+    if (this.sampleLeft === 0 && --this.node.sampleCountdown === 0) {
       this.sampleLeft = mb.size;
-      this.sampleAt = performance.now();
+      this.sampleAt = this.node.takeSample();
     }
     if (!this.scheduled && !this.suspended && this.status === Status.Ready) {
       this.scheduled = true;
