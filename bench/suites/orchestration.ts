@@ -1,7 +1,8 @@
 import { ActorSystem, type ActorRef } from '../../index.js';
 import { Orchestrator } from '../../orchestration/index.js';
 import { BENCH_HANDLERS, ChecksumActor, LocalModelActor, checksum } from '../actors/orchestration.js';
-import { result, type BenchResult, type BenchSuite } from '../harness.js';
+import { result, type BenchResult } from '../harness.js';
+import type { ListedSuite } from '../select.js';
 
 /**
  * The cost of orchestration: delegating one message to N agents (and the parallel pattern, and a
@@ -10,8 +11,10 @@ import { result, type BenchResult, type BenchSuite } from '../harness.js';
  * cancellation, and the agent records a copy of its reply; the plain ask does none of that.
  * Ratio = plain-ask time / orchestration time (1.0 would be free orchestration).
  */
-export const orchestrationSuite: BenchSuite = {
+export const orchestrationSuite: ListedSuite = {
   name: 'orchestration',
+  // Quick runs use 8 agents, full ones 16.
+  benchmarks: [8, 16].flatMap((n) => [`delegate-parallel-${n}-agents`, `parallel-pattern-${n}-agents`, `delegate-parallel-${n}-model-agents`]).concat('run-one-agent'),
   description: 'delegate/parallel/run over N agent actors vs the same work with plain asks',
   async run(ctx) {
     const out: BenchResult[] = [];

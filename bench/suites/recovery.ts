@@ -1,5 +1,6 @@
 import { ActorSystem, type ActorRef } from '../../index.js';
-import { result, type BenchResult, type BenchSuite } from '../harness.js';
+import { result, type BenchResult } from '../harness.js';
+import type { ListedSuite } from '../select.js';
 import { Faulty, RestartProbe } from '../actors/faulty.js';
 import { median } from '../baselines/index.js';
 
@@ -8,8 +9,10 @@ import { median } from '../baselines/index.js';
  * worker serves again. Baselines: the same ask without a failure, and starting the same actors from
  * scratch (spawn + first answer), the cost a hand-rolled "restart everything" would pay.
  */
-export const recoverySuite: BenchSuite = {
+export const recoverySuite: ListedSuite = {
   name: 'recovery',
+  // Quick and full sizes name the worker-kill rows differently.
+  benchmarks: ['restart-after-throw-p50', 'worker-kill-1000-actors', 'worker-kill-20000-actors', 'worker-kill-100000-actors'],
   description: 'restart latency after a throw; time until every actor of a killed worker serves again',
   async run(ctx) {
     const out: BenchResult[] = [];

@@ -1,5 +1,6 @@
 import { ActorSystem, type ActorRef } from '../../index.js';
-import { result, type BenchResult, type BenchSuite } from '../harness.js';
+import { result, type BenchResult } from '../harness.js';
+import { wants, type ListedSuite } from '../select.js';
 import { SavinaDriver, type SavinaRequest, type SavinaResult } from '../actors/savina.js';
 import { median, plainQueueLoop, plainActorAlloc } from '../baselines/index.js';
 import { erlangBaseline, savinaErlangParams, type ErlangBenchName } from '../baselines/erlang.js';
@@ -10,12 +11,13 @@ import { erlangBaseline, savinaErlangParams, type ErlangBenchName } from '../bas
  * with the same parameters (when `erl` is installed) and against a plain same-thread queue loop, the
  * floor any JavaScript mailbox is compared to.
  */
-export const savinaSuite: BenchSuite = {
+export const savinaSuite: ListedSuite = {
   name: 'savina',
+  benchmarks: ['pingpong', 'counting', 'threadring', 'forkjoin-throughput', 'forkjoin-creation', 'big', 'chameneos', 'spawn', 'idle-actor-memory', 'idle-actor-memory-with-registry'],
   description: 'Savina actor benchmarks on one worker vs Erlang/OTP (erl +S 1) and a plain queue loop',
   async run(ctx) {
     const p = savinaErlangParams(ctx.quick);
-    const plan: { name: string; erl?: ErlangBenchName; req: SavinaRequest }[] = [
+    const all: { name: string; erl?: ErlangBenchName; req: SavinaRequest }[] = [
       { name: 'pingpong', erl: 'pingpong', req: { bench: 'pingpong', n: p.pingpong.n } },
       { name: 'counting', erl: 'counting', req: { bench: 'counting', n: p.counting.n } },
       { name: 'threadring', erl: 'threadring', req: { bench: 'threadring', actors: 503, hops: p.threadring.n } },
@@ -25,6 +27,8 @@ export const savinaSuite: BenchSuite = {
       { name: 'chameneos', req: { bench: 'chameneos', creatures: 100, meetings: ctx.quick ? 200_000 : 2_000_000 } },
       { name: 'spawn', erl: 'spawn', req: { bench: 'spawn', actors: ctx.quick ? 100_000 : 1_000_000 } },
     ];
+    // With --only, just the one benchmark (the memory rows come from the spawn step).
+    const plan = all.filter((step) => wants(ctx, step.name) || (step.name === 'spawn' && (wants(ctx, 'idle-actor-memory') || wants(ctx, 'idle-actor-memory-with-registry'))));
     const out: BenchResult[] = [];
     // A benchmark holds its worker busy on purpose: the watchdog's limit is raised past the longest
     // step (spawning a million actors in one turn), and load alerts are not part of the figures.

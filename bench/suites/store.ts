@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { createLogger } from '../../runtime/logger.js';
 import { Store } from '../../store/index.js';
-import { result, type BenchContext, type BenchResult, type BenchSuite } from '../harness.js';
-import { wants } from '../select.js';
+import { result, type BenchContext, type BenchResult } from '../harness.js';
+import { wants, type ListedSuite } from '../select.js';
 import { median } from '../baselines/index.js';
 
 const SUITE = 'store';
@@ -264,8 +264,9 @@ async function restoreRead(ctx: BenchContext, scale: Scale, dirs: string[]): Pro
   );
 }
 
-export const storeSuite: BenchSuite = {
+export const storeSuite: ListedSuite = {
   name: SUITE,
+  benchmarks: ['durable-append', 'history-query-by-agent', 'restore-read'],
   description: 'LMDB persistence: durable mailbox appends, history queries by agent and restore reads, each against raw lmdb-js',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const scale = ctx.quick ? QUICK : FULL;
