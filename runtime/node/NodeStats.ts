@@ -6,7 +6,8 @@ import { LatencyHistogram } from '../../supervisor/LatencyHistogram.js';
 /*
  * A thread's figures for the main thread's monitor (the 'stats' control request, once a heartbeat):
  * counters, mailbox depths, load, heap and sampled timings. Apart from the node because all of it is
- * read off the message path; the only piece on it is recordTiming, for 1 turn in 64.
+ * read off the message path; the only piece on it is recordTiming, for the sampled messages (one in
+ * 64 to one in 4,096, see LocalNode.sampleCountdown).
  */
 
 export interface AgentCounters { id: string; handled: number; failed: number; restarts: number }
@@ -33,7 +34,7 @@ export interface NodeStats {
   heapLimit: number;
   deepest: { id: string; depth: number }[];
   agents: AgentCounters[];
-  /** Mailbox wait and handling time per behaviour (1 turn in 64 is timed), since the last heartbeat. */
+  /** Mailbox wait and handling time per behaviour (sampled messages), since the last heartbeat. */
   timings: BehaviourTimings[];
   at: number;
 }
