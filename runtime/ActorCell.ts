@@ -42,6 +42,9 @@ interface CellExtras {
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
 
+/** What admit() answers for a message that is not to be queued. */
+const REFUSED = Symbol('troupe.refused');
+
 /** Marks a mailbox triple whose message is a lifecycle signal, not a user message. */
 export const SIGNAL = Symbol('troupe.signal');
 
@@ -292,27 +295,44 @@ export class ActorCell {
   /** Accept a message. Returns false when a bounded mailbox refused it. */
   enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown, committed?: (p: Promise<void>) => void): void {
     const mb = this.mb ?? (this.mb = new Mailbox());
-    // Bounds and durable logs live in the side object: an actor without one skips both checks.
+    // A bound, the history and a durable log are rare, and handled out of line (as is starting a
+    // sample): the common path stays small enough for V8 to inline into a sender's loop.
     const x = this.x;
-    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return;
-    if (reply !== SIGNAL) {
-      if (this.node.history !== undefined) this.node.record(this.id, message, sender);
-      const p = x?.persistence;
-      if (p !== undefined && p.mailbox) {
-        const j = p.journal(message, sender);
-        committed?.(j.committed);
-        message = j.entry;
-      }
+    if ((x !== undefined && (x.capacity !== undefined || x.persistence !== undefined)) || this.node.history !== undefined) {
+      const admitted = this.admit(message, sender, reply, committed, mb);
+      if (admitted === REFUSED) return;
+      message = admitted;
     }
     mb.push(message, sender, reply);
-    if (this.sampleLeft === 0 && --this.node.sampleCountdown === 0) {
-      this.sampleLeft = mb.size;
-      this.sampleAt = this.node.takeSample();
-    }
+    if (this.sampleLeft === 0 && --this.node.sampleCountdown === 0) this.startSample(mb);
     if (!this.scheduled && !this.suspended && this.status === Status.Ready) {
       this.scheduled = true;
       this.node.schedule(this);
     }
+  }
+
+  /**
+   * The checks of a bounded, recorded or durable mailbox: REFUSED when the message is not to be
+   * queued (the overflow policy took it), else the message to queue (a durable one wrapped).
+   */
+  private admit(message: unknown, sender: ActorRef | undefined, reply: unknown, committed: ((p: Promise<void>) => void) | undefined, mb: Mailbox): unknown {
+    const x = this.x;
+    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return REFUSED;
+    if (reply === SIGNAL) return message;
+    if (this.node.history !== undefined) this.node.record(this.id, message, sender);
+    const p = x?.persistence;
+    if (p !== undefined && p.mailbox) {
+      const j = p.journal(message, sender);
+      committed?.(j.committed);
+      return j.entry;
+    }
+    return message;
+  }
+
+  /** The message just queued is timed (see LocalNode.sampleCountdown). */
+  private startSample(mb: Mailbox): void {
+    this.sampleLeft = mb.size;
+    this.sampleAt = this.node.takeSample();
   }
 
   /** Apply the overflow policy; true when the new message should still be queued. */

@@ -65,7 +65,7 @@ const MAX_SAMPLE_EVERY = 4096;
  */
 export function nextSampleInterval(every: number, sinceLastMs: number): number {
   if (sinceLastMs < 1) return Math.min(MAX_SAMPLE_EVERY, every * 2);
-  return every > MIN_SAMPLE_EVERY ? every / 2 : MIN_SAMPLE_EVERY;
+  return every > MIN_SAMPLE_EVERY ? every >> 1 : MIN_SAMPLE_EVERY;
 }
 
 /**
