@@ -14,8 +14,8 @@ describe('bench/ab (two builds in one process)', () => {
     const m = /counting \(200,000\), 3 pairs: A [\d.]+M\/s, B [\d.]+M\/s, B\/A median ([\d.]+) \(pairs: ([\d. ]+)\)/.exec(r.stdout);
     expect(m, r.stdout + r.stderr).not.toBeNull();
     expect(m![2]!.trim().split(' ').length).toBe(3);
-    expect(Number(m![1])).toBeGreaterThan(0.2);
-    expect(Number(m![1])).toBeLessThan(5);
+    expect(Number(m![1])).toBeGreaterThan(0.05); // loose: a loaded CI machine moves single runs a lot
+    expect(Number(m![1])).toBeLessThan(20);
   });
 
   it('names its arguments when they are missing or wrong', () => {
