@@ -18,10 +18,8 @@ export class Mailbox {
   push(message: unknown, sender: unknown, reply: unknown): void {
     let buf = this.buf;
     if (buf === undefined) {
-      // Most actors that get a message get few: the first queue holds exactly one triple.
+      // Most actors that get a message get few: the first queue holds exactly one triple (mask 0).
       this.buf = [message, sender, reply];
-      this.head = 0;
-      this.mask = 0;
       this.size = 1;
       return;
     }
@@ -73,16 +71,14 @@ export class Mailbox {
   }
 
   private grow(): unknown[] {
-    const old = this.buf;
-    const cap = old === undefined ? 4 : old.length === 3 ? 4 : (old.length / 3) * 2;
+    const old = this.buf!;
+    const cap = (old.length / 3) * 2;
     // Built with push, never `new Array(n)`: V8 makes a large preallocated array a slow
     // dictionary, and a deep mailbox would then cost a hash lookup per message.
     const buf: unknown[] = [];
-    if (old !== undefined) {
-      for (let k = 0; k < this.size; k++) {
-        const from = ((this.head + k) & this.mask) * 3;
-        buf.push(old[from], old[from + 1], old[from + 2]);
-      }
+    for (let k = 0; k < this.size; k++) {
+      const from = ((this.head + k) & this.mask) * 3;
+      buf.push(old[from], old[from + 1], old[from + 2]);
     }
     for (let k = buf.length; k < cap * 3; k++) buf.push(undefined);
     this.buf = buf;

@@ -58,10 +58,8 @@ export class Registry {
   get(id: string): RegistryEntry | undefined {
     const e = this.entries.get(id);
     if (e !== undefined || this.numberedSize === 0) return e;
-    const slash = id.lastIndexOf('/');
-    if (slash <= 0) return undefined;
-    const n = childNumberAt(id, slash + 1);
-    return n === 0 ? undefined : this.numbered.get(id.slice(0, slash))?.get(n);
+    const slash = numberedSlash(id);
+    return slash === 0 ? undefined : this.numbered.get(id.slice(0, slash))?.get(childNumberAt(id, slash + 1));
   }
 
   has(id: string): boolean {
@@ -129,15 +127,7 @@ export class Registry {
 
   /** A report that the numbered child `parent/n` is gone. */
   goneChild(parent: string, n: number): void {
-    const runs = this.numbered.get(parent);
-    const e = runs?.delete(n);
-    if (e === undefined) {
-      this.gone(childId(parent, n), n);
-      return;
-    }
-    if (runs!.size === 0) this.numbered.delete(parent);
-    this.numberedSize--;
-    this.release(e);
+    if (this.deleteChild(parent, n) === undefined) this.gone(childId(parent, n), n);
   }
 
   /** An actor spawned from the main thread: its own record, with its spec and ref. */
@@ -184,11 +174,12 @@ export class Registry {
   }
 
   private deleteNumbered(id: string): RegistryEntry | undefined {
-    const slash = id.lastIndexOf('/');
-    if (slash <= 0) return undefined;
-    const n = childNumberAt(id, slash + 1);
-    if (n === 0) return undefined;
-    const parent = id.slice(0, slash);
+    const slash = numberedSlash(id);
+    return slash === 0 ? undefined : this.deleteChild(id.slice(0, slash), childNumberAt(id, slash + 1));
+  }
+
+  /** Take `parent/n` out of the parent's runs; its record, or undefined when it is not there. */
+  private deleteChild(parent: string, n: number): RegistryEntry | undefined {
     const runs = this.numbered.get(parent);
     const e = runs?.delete(n);
     if (e === undefined) return undefined;
@@ -235,6 +226,12 @@ export class Registry {
     if (e === undefined) this.sharedEntries.set(key, e = new RegistryEntry(worker, behaviour, parent));
     return e;
   }
+}
+
+/** Where the parent ends in an id that names a numbered child (`parent/n`), else 0. */
+function numberedSlash(id: string): number {
+  const slash = id.lastIndexOf('/');
+  return slash > 0 && childNumberAt(id, slash + 1) !== 0 ? slash : 0;
 }
 
 function sharedKey(worker: number, behaviour: string, parent: string | undefined): string {

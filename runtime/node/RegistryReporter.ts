@@ -58,16 +58,14 @@ export class RegistryReporter {
   private behaviours: string[] = [];
   private parents = new Map<string, number>();
   /**
-   * The last record, when it is a run that may grow ('#' or '_'): its index and op. A '#' run's
-   * worker, behaviour and parent (as in `info`) and the number after its last; a '_' run's parent
-   * index and its last number.
+   * The last record, while it is a run that may grow ('#' or '_'): its index (-1: none), op, key
+   * (a '#' run's `info`, a '_' run's parent index) and last number. Only the last record grows: a
+   * run grown behind later records could register a number after the main thread heard it stopped.
    */
   private open = -1;
   private openOp = 0;
-  private runInfo = 0;
-  private runEnd = 0;
-  private goneParent = 0;
-  private goneLast = 0;
+  private openKey = 0;
+  private openLast = 0;
 
   constructor(private readonly node: LocalNode) {}
 
@@ -87,19 +85,8 @@ export class RegistryReporter {
     // Multiplied, not shifted: the parent index may pass bit 31.
     const info = node + b * 0x100 + p * 0x100000;
     if (numbered !== 0 && p !== 0 && slot === 0) {
-      // A numbered child joins the run in the last record when it is the next number of the same
-      // parent, behaviour and worker. Only the last record: a run grown behind later records
-      // could register a number after the main thread has heard it stopped.
-      if (this.open >= 0 && this.open === this.ids.length - 1 && this.openOp === RUN && numbered === this.runEnd && info === this.runInfo) {
-        this.counts[this.counts.length - 1]!++;
-        this.runEnd++;
-        return;
-      }
-      this.counts.push(1);
-      this.add('#', numbered, info);
-      this.openRecord(RUN);
-      this.runInfo = info;
-      this.runEnd = numbered + 1;
+      // A numbered child: the next number of the same parent, behaviour and worker joins the run.
+      if (!this.grow(RUN, info, numbered)) this.startRun('#', RUN, info, numbered, info);
       return;
     }
     // A slot record follows its '+' in the same batch (no flush between the two).
@@ -118,31 +105,34 @@ export class RegistryReporter {
     if (this.node.id === 0) { this.unregistered(childId(parent, n), reason, n); return; }
     if (this.node.closed) return;
     const p = this.parentIndex(parent);
-    // Children stopped in a row (a parent's, newest first; a loop's, oldest first) make one run,
-    // in the last record only (as for '#').
-    if (this.open >= 0 && this.open === this.ids.length - 1 && this.openOp === GONE && p === this.goneParent) {
-      const step = n - this.goneLast;
-      const last = this.counts.length - 1;
-      const c = this.counts[last]!;
-      // The run's second number sets its direction: the count's sign.
-      if ((step === 1 || step === -1) && (c === 1 || Math.sign(c) === step)) {
-        this.counts[last] = (Math.abs(c) + 1) * step;
-        this.goneLast = n;
-        return;
-      }
-    }
-    this.counts.push(1);
-    this.add('_', n, p);
-    this.openRecord(GONE);
-    this.goneParent = p;
-    this.goneLast = n;
+    // Children stopped in a row (a parent's, newest first; a loop's, oldest first) make one run.
+    if (!this.grow(GONE, p, n)) this.startRun('_', GONE, p, n, p);
   }
 
-  /** The last record is a run that may still grow. */
-  private openRecord(op: number): void {
+  /**
+   * Add n to the run in the last record, if that is a run of `op` for `key` and n comes next: one
+   * up, or (for '_', whose count's sign gives the direction) one down. True when it did.
+   */
+  private grow(op: number, key: number, n: number): boolean {
+    if (this.open < 0 || this.open !== this.ids.length - 1 || this.openOp !== op || this.openKey !== key) return false;
+    const step = n - this.openLast;
+    const last = this.counts.length - 1;
+    const c = this.counts[last]!;
+    if (!(step === 1 || (step === -1 && op === GONE)) || !(c === 1 || Math.sign(c) === step)) return false;
+    this.counts[last] = (Math.abs(c) + 1) * step;
+    this.openLast = n;
+    return true;
+  }
+
+  /** A new run record of one number, which later numbers may join. */
+  private startRun(opChar: string, op: number, key: number, n: number, info: number): void {
+    this.counts.push(1);
+    this.add(opChar, n, info);
     // add() may have sent the batch: then there is nothing left to grow.
     this.open = this.ids.length - 1;
-    this.openOp = this.open < 0 ? 0 : op;
+    this.openOp = op;
+    this.openKey = key;
+    this.openLast = n;
   }
 
   unregistered(id: string, reason: string, slot = 0): void {
@@ -175,7 +165,6 @@ export class RegistryReporter {
     this.info = [];
     this.counts = [];
     this.open = -1;
-    this.openOp = 0;
     this.behaviours = [];
     this.parents = new Map();
     const link = this.node.out[0]!;
