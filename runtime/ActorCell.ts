@@ -290,6 +290,9 @@ export class ActorCell {
     this.node.log.error({ err, actor: this.id, behaviour: this.behaviour.name, worker: this.node.id }, 'actor init failed');
     onStarted?.(err);
     this.node.stopCell(this, `init-failed: ${(err as Error)?.message ?? String(err)}`);
+    // A stop asked for during an async init was left pending (stopCell does not start a second
+    // one): the stop finishes now, and whoever awaits it is released.
+    this.afterTurn();
   }
 
   /** Accept a message. Returns false when a bounded mailbox refused it. */
@@ -317,8 +320,11 @@ export class ActorCell {
    */
   private admit(message: unknown, sender: ActorRef | undefined, reply: unknown, committed: ((p: Promise<void>) => void) | undefined, mb: Mailbox): unknown {
     const x = this.x;
-    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return REFUSED;
+    // A lifecycle signal (terminated, linked-exit) is never refused or dropped by the bound: losing
+    // one would break the supervision built on it. Signals are few, and bounded by the links and
+    // watches that make them.
     if (reply === SIGNAL) return message;
+    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return REFUSED;
     if (this.node.history !== undefined) this.node.record(this.id, message, sender);
     const p = x?.persistence;
     if (p !== undefined && p.mailbox) {
@@ -340,12 +346,21 @@ export class ActorCell {
     const type = messageTypeOf(message);
     switch (this.overflow) {
       case 'drop-newest':
-        this.node.deadLetter(this.id, message, 'mailbox-full:dropped-newest', sender, reply);
+        this.dropped(message, sender, reply, 'dropped-newest');
         return false;
       case 'drop-oldest': {
-        this.mailbox.shift();
-        this.node.deadLetter(this.id, this.mailbox.message, 'mailbox-full:dropped-oldest', this.mailbox.sender as ActorRef | undefined, this.mailbox.reply);
-        return true;
+        const mb = this.mailbox;
+        // A queued signal is not the policy's to drop (see admit): it goes to the back.
+        for (let k = mb.size; k > 0; k--) {
+          mb.shift();
+          if (mb.reply !== SIGNAL) {
+            this.dropped(mb.message, mb.sender as ActorRef | undefined, mb.reply, 'dropped-oldest');
+            return true;
+          }
+          mb.push(mb.message, mb.sender, mb.reply);
+        }
+        this.dropped(message, sender, reply, 'dropped-newest');
+        return false;
       }
       default: {
         const err = new MailboxFullError(
@@ -357,12 +372,24 @@ export class ActorCell {
           return false;
         }
         // A sender on this thread's stack gets the error; a message that came in a frame from
-        // another thread has no one to throw to, so it becomes a dead letter with the reason.
-        if (!this.node.deliveringFrames) throw err;
+        // another thread, or from a timer, has no one to throw to: a dead letter with the reason.
+        if (!this.node.senderless) throw err;
         this.node.deadLetter(this.id, message, 'mailbox-full', sender, undefined);
         return false;
       }
     }
+  }
+
+  /** A message the overflow policy dropped: its asker, if any, learns why; the message is a dead letter. */
+  private dropped(message: unknown, sender: ActorRef | undefined, reply: unknown, how: 'dropped-newest' | 'dropped-oldest'): void {
+    if (reply !== undefined && reply !== SIGNAL) {
+      const type = messageTypeOf(message);
+      this.node.replyError(reply, new MailboxFullError(
+        `mailbox of actor '${this.id}' is full (capacity ${this.capacity}); message '${type}' ${how === 'dropped-newest' ? 'dropped (drop-newest)' : 'dropped to make room (drop-oldest)'}`,
+        { actor: this.id, messageType: type, capacity: this.capacity, worker: this.node.id, policy: how === 'dropped-newest' ? 'drop-newest' : 'drop-oldest' },
+      ));
+    }
+    this.node.deadLetter(this.id, message, `mailbox-full:${how}`, sender, undefined);
   }
 
   /**
@@ -532,10 +559,36 @@ export class ActorCell {
     if (reply !== undefined && reply !== SIGNAL) this.node.replyError(reply, error);
     this.node.log.warn({ err, actor: this.id, messageType: type, worker: this.node.id, sender: sender?.id }, 'actor handler failed');
     this.node.deadLetter(this.id, message, 'handler-failed', sender, undefined);
+    // A stop was asked for while this message was in hand: the actor stops as asked (the caller's
+    // afterTurn finishes it), and its links hear the stop's reason then. Restarting it here would
+    // lose the stop, and whoever awaits it.
+    if (this.status === Status.Stopping) return;
     // A crash is an exit: linked actors hear of it whatever the supervisor then does.
     this.node.propagateExit(this, `crashed: ${(err as Error)?.message ?? String(err)}`);
     if (this.node.supervise(this, err, type)) return;
     this.restartInPlace(err, type);
+  }
+
+  /**
+   * A new incarnation begins (a restart, or the pause before one); timers are cancelled already. A
+   * handler still in flight belongs to the old one: its asker gets an error now rather than a
+   * timeout, and its context is cut loose, so that a reply it makes later cannot answer the asker
+   * of the new incarnation's message. The new incarnation gets a context of its own.
+   */
+  beginIncarnation(reason: string): void {
+    this.incarnation++;
+    const ctx = this.ctxCache;
+    if (ctx === undefined) return;
+    const reply = ctx.replyTo;
+    if (this.suspended && reply !== undefined && reply !== SIGNAL) {
+      const type = messageTypeOf(ctx.message);
+      this.node.replyError(reply, new ActorFailedError(
+        `actor '${this.id}' was ${reason} while handling '${type}' on worker ${this.node.id}`,
+        { actor: this.id, messageType: type, worker: this.node.id, behaviour: this.behaviour.name },
+      ));
+    }
+    ctx.detach();
+    this.ctxCache = undefined;
   }
 
   /** Default supervision: restart with fresh state, give up past the intensity. */
@@ -553,7 +606,7 @@ export class ActorCell {
     this.node.emitEvent({ type: 'restart', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
     if (this.hasTimers) this.ctx.timers.cancelAll();
     // A new incarnation: the old one's children go with it (as an OTP process's linked children do).
-    this.incarnation++;
+    this.beginIncarnation('restarted');
     this.suspended = false;
     if (this.children !== undefined) this.node.stopChildren(this.children.takeAll(), 'parent-stopped');
     this.status = Status.Starting;

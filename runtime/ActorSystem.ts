@@ -451,6 +451,7 @@ export class ActorSystem {
 
   /** Stop one actor (and its children); resolves when it has stopped. */
   async stopActor(target: ActorRef | string): Promise<void> {
+    this.assertRunning('stopActor');
     const ref = this.refOf(target);
     await this.node.control(ref.node, { t: 'stop', id: ref.id, reason: 'normal' }, true);
   }
@@ -615,6 +616,7 @@ export class ActorSystem {
 
   /** Per-worker figures, asked of each worker through its ring. */
   async stats(): Promise<WorkerStats[]> {
+    this.assertRunning('stats');
     const out: WorkerStats[] = [];
     for (let w = 1; w <= this.options.workers; w++) {
       try {

@@ -24,6 +24,12 @@ export class CellContext implements ActorContext<unknown> {
     this.selfRef = cell.ref;
   }
 
+  /** Cut loose from the message in hand (its cell began a new incarnation): a later reply goes nowhere. */
+  detach(): void {
+    this.replyTo = undefined;
+    this.sender = undefined;
+  }
+
   get self(): ActorRef { return this.cell.ref; }
   get worker(): number { return this.cell.node.id; }
   get parent(): ActorRef | undefined { return this.cell.parent; }

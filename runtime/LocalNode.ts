@@ -309,13 +309,23 @@ export class LocalNode implements RefHost {
     this.markDirty(link);
   }
 
-  /** Deliver to a cell of this thread from outside a turn (timers, promise callbacks). */
+  /**
+   * Deliver to a cell of this thread what no sender's code is waiting on (timers, signals, a
+   * topic's fan-out, promise callbacks): a full mailbox makes it a dead letter, never an exception
+   * (a timer's would be uncaught and take the worker down; a publish would stop half way).
+   */
   deliverLocal(cell: ActorCell, message: unknown, sender: ActorRef | undefined, reply: unknown): void {
     if (cell.status > Status.Ready) {
       this.deadLetter(cell.id, message, 'stopped', sender, reply);
       return;
     }
-    cell.enqueue(message, sender, reply);
+    const outer = this.senderless;
+    this.senderless = true;
+    try {
+      cell.enqueue(message, sender, reply);
+    } finally {
+      this.senderless = outer;
+    }
   }
 
   /** @internal */
@@ -502,7 +512,7 @@ export class LocalNode implements RefHost {
   }
 
   private pollInbound(): void {
-    this.deliveringFrames = true;
+    this.senderless = true;
     let complete = true;
     for (let i = 0; i < this.inbound.length; i++) {
       const link = this.inbound[i]!;
@@ -511,12 +521,15 @@ export class LocalNode implements RefHost {
         if (link.hasFrames()) complete = false;
       }
     }
-    this.deliveringFrames = false;
+    this.senderless = false;
     if (this.unknownHeld.length > 0) this.retryUnknown(complete);
   }
 
-  /** True while frames from other threads are being delivered (no sender stack to throw to). */
-  deliveringFrames = false;
+  /**
+   * True while delivering what has no sender's code on this stack to throw to (frames from other
+   * threads, and see deliverLocal): a full mailbox then dead-letters the message.
+   */
+  senderless = false;
 
   /**
    * Frames for an actor this thread does not know (yet). Each ring is ordered, but two rings are not
@@ -630,7 +643,11 @@ export class LocalNode implements RefHost {
             m = cell.validate(value);
           } catch (err) {
             if (reply !== undefined) this.replyError(reply, err);
-            else this.deadLetter(t.id, value, 'invalid-message', sender, undefined);
+            else {
+              // An offer (a tell that waits for room) is released with the reason.
+              if (kind === Kind.Tell && corr !== 0) this.sendReplyError(origin, corr, err);
+              this.deadLetter(t.id, value, 'invalid-message', sender, undefined);
+            }
             return;
           }
         }

@@ -31,6 +31,15 @@ function findUntransferable(v: unknown, path: string, depth: number): string | u
   if (depth > 64) return `${path} nests deeper than 64 levels`;
   const proto = Object.getPrototypeOf(v);
   if (v instanceof Map) return `${path || 'the payload'} is a Map (send Object.fromEntries(map) or its entries)`;
+  if (v instanceof Set) {
+    // A Set crosses by value: what it holds must cross too (a function inside would arrive as undefined).
+    let i = 0;
+    for (const item of v) {
+      const r = findUntransferable(item, `${path || 'the payload'} (a Set) item ${i++}`, depth + 1);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
   if (!plainProtos.has(proto)) {
     if (ArrayBuffer.isView(v) || cloneable.some((C) => v instanceof C)) return undefined;
     const name = (proto?.constructor?.name as string | undefined) ?? 'unknown';

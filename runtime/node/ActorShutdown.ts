@@ -120,11 +120,11 @@ export class ActorShutdown {
     if (cell.status !== Status.Ready && cell.status !== Status.Starting) { done(); return; }
     const wasReady = cell.status === Status.Ready;
     cell.status = Status.Starting;
-    cell.incarnation++;
+    if (cell.hasTimers) cell.ctx.timers.cancelAll();
+    cell.beginIncarnation(`taken down by its supervisor (${reason})`);
     cell.suspended = false;
     cell.paused = true;
     if (cell.children !== undefined) this.node.stopChildren(cell.children.takeAll(), 'parent-stopped');
-    if (cell.hasTimers) cell.ctx.timers.cancelAll();
     const post = cell.behaviour.postStop;
     if (!wasReady || reason === 'failed' || post === undefined) { done(); return; }
     let r: unknown;

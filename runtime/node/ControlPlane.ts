@@ -1,6 +1,6 @@
 import type { ActorRef } from '../ActorRef.js';
 import { SIGNAL, Status } from '../ActorCell.js';
-import { ActorNotFoundError, AskTimeoutError, WorkerDiedError } from '../errors.js';
+import { ActorNotFoundError, AskTimeoutError, SystemStoppedError, WorkerDiedError } from '../errors.js';
 import type { LocalNode } from '../LocalNode.js';
 import { Kind } from '../transport/Frames.js';
 import type { MigrationPacket } from './Migrations.js';
@@ -19,6 +19,9 @@ export type ControlHook = (origin: number, msg: Record<string, unknown>, corr: n
 
 /** Send a control message to another node; with `expectReply`, resolves with its answer. */
 export function sendControl(node: LocalNode, to: number, msg: Record<string, unknown>, expectReply: boolean, timeoutMs: number): Promise<unknown> {
+  // A closed node has no rings to answer on: a request would wait out its timeout, and its timer
+  // would keep the process alive that long.
+  if (node.closed) return Promise.reject(new SystemStoppedError(`cannot send control '${String(msg.t)}' to worker ${to}: the system is stopped`, { worker: to, messageType: String(msg.t) }));
   if (to === node.id) {
     if (!expectReply) {
       onControl(node, node.id, msg, 0);

@@ -173,6 +173,8 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     if (id !== undefined) cell.slot = n;
     kids.add(n, cell, options?.id === undefined ? undefined : id);
     node.cells.add(cell);
+    // Reported before init runs: an init that fails at once reports the child's stop after this.
+    report(node, id, worker, behaviour, parent, options, n);
     cell.start();
     child = cell;
   } else {
@@ -184,20 +186,34 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
       supervised: options?.supervised, slot: options?.id === undefined ? undefined : n,
       persistent: options?.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
-    if (worker === node.id) spec.parentRef = parent.ref;
-    const cell = worker === node.id ? spawnFromSpec(node, spec) : undefined;
-    child = cell ?? node.resolveRef(id, worker, behaviour.key);
-    if (worker !== node.id) {
+    if (worker === node.id) {
+      spec.parentRef = parent.ref;
+      // Refused (the id is taken, or persistence is asked of a system without a store): the
+      // parent's spawn fails with the reason, as on the fast path, rather than returning a ref
+      // to something else.
+      let refused: unknown;
+      const cell = spawnFromSpec(node, spec, (err) => { refused ??= err; });
+      if (cell === undefined) throw refused;
+      child = cell;
+      // A child whose init failed at once has stopped already: there is nothing to add or report.
+      if (cell.status === Status.Stopped) return cell.ref;
+    } else {
       if (spec.args !== undefined) assertTransferable(spec.args, { actor: id, messageType: 'spawn args' });
+      child = node.resolveRef(id, worker, behaviour.key);
       void node.control(worker, { t: 'spawn', spec }).catch(() => undefined);
     }
-    // A local child whose init failed has stopped already: there is nothing to add.
-    if (!(cell !== undefined && cell.status === Status.Stopped)) kids.add(n, child, options?.id === undefined ? undefined : id);
+    kids.add(n, child, options?.id === undefined ? undefined : id);
+    report(node, id, worker, behaviour, parent, options, n);
   }
-  // Reported from here, at once, even for a child on another thread: whoever gets an id from the
-  // parent can look it up. A named child on another thread is reported with its slot: its
-  // predecessor of the same name (a parent restarted) may still be stopping there, and its removal,
-  // reported by that thread, must not take the new entry with it.
-  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0, options?.id === undefined ? 0 : n);
   return child instanceof ActorRef ? child : child.ref;
+}
+
+/**
+ * Tell the registry about a new child, from here and at once, even for a child on another thread:
+ * whoever gets an id from the parent can look it up. A named child on another thread is reported
+ * with its slot: its predecessor of the same name (a parent restarted) may still be stopping
+ * there, and its removal, reported by that thread, must not take the new entry with it.
+ */
+function report(node: LocalNode, id: string | undefined, worker: number, behaviour: Behaviour, parent: ActorCell, options: SpawnOptions<unknown> | undefined, n: number): void {
+  node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0, options?.id === undefined ? 0 : n);
 }

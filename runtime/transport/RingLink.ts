@@ -41,7 +41,15 @@ export class OutboundLink {
   }
 
   send(kind: number, target: ActorRef | undefined, sender: ActorRef | undefined, corr: number, value: unknown): void {
-    if (this.overflow !== undefined || !this.write(kind, target, sender, corr, value)) {
+    if (this.overflow !== undefined) {
+      // Behind a spill the frame is written later, by flush, where no sender could hear that it
+      // can never fit: it is measured now, and refused as it would be with room in the ring.
+      const tag = tagOf(value);
+      this.frameWords(tag, value, tag === Tag.Packed ? packr.pack(value) : undefined);
+      this.overflow.push({ kind, target, sender, corr, value });
+      return;
+    }
+    if (!this.write(kind, target, sender, corr, value)) {
       if (this.overflow === undefined) Atomics.store(this.ring.header, PRODUCER_WAITING, 1);
       (this.overflow ??= []).push({ kind, target, sender, corr, value });
     }
@@ -110,10 +118,7 @@ export class OutboundLink {
     if (s === -1 && sender !== undefined) return false;
     const tag = tagOf(value);
     const packed = tag === Tag.Packed ? packr.pack(value) : undefined;
-    const n = HEADER + payloadWords(tag, value, packed);
-    if (n > this.ring.capacity >> 1) {
-      throw new RangeError(`a ${n * 4}-byte message does not fit the ${this.ring.capacity * 4}-byte ring (ringBytes); send it in parts or raise ringBytes`);
-    }
+    const n = this.frameWords(tag, value, packed);
     const at = this.ring.reserve(n);
     if (at < 0) return false;
     const words = this.ring.words;
@@ -127,6 +132,21 @@ export class OutboundLink {
     words[at] = exact;
     this.ring.writePos -= n - exact;
     return true;
+  }
+
+  /**
+   * The words to reserve for a frame. A frame must fit half the ring, so that it can always be
+   * written once the ring drains: a RangeError says so otherwise.
+   */
+  private frameWords(tag: Tag, value: unknown, packed: Uint8Array | undefined): number {
+    let n = HEADER + payloadWords(tag, value, packed);
+    // A string's worst case is 3 bytes a character: a long ASCII one would be refused at a third
+    // of the size that fits. Past the limit, it is measured.
+    if (n > this.ring.capacity >> 1 && tag === Tag.Utf8) n = HEADER + 1 + ((Buffer.byteLength(value as string, 'utf8') + 3) >> 2);
+    if (n > this.ring.capacity >> 1) {
+      throw new RangeError(`a ${n * 4}-byte message does not fit the ${this.ring.capacity * 4}-byte ring (ringBytes); send it in parts or raise ringBytes`);
+    }
+    return n;
   }
 
   private header(at: number, len: number, kindTag: number, t: number, s: number, corr: number): void {
