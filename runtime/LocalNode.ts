@@ -774,12 +774,44 @@ export class LocalNode implements RefHost {
     void this.control(node, { t: 'stop', id: ref.id, reason }).catch(() => undefined);
   }
 
-  /** Stop children taken out of their parent (Children.takeAll): cells here directly, others by ref. */
-  stopChildren(children: Child[], reason: string): void {
-    for (const c of children) {
-      if (c instanceof ActorRef) this.stopRef(c, reason);
-      else this.stopCell(c, reason);
+  /**
+   * Stop children taken out of their parent (Children.takeAll): cells here directly, others by ref.
+   * With `done`, it runs once every one of them has stopped (children on other threads answer
+   * their stop request), so that a parent's postStop comes after its children's, as in OTP.
+   */
+  stopChildren(children: Child[], reason: string, done?: () => void): void {
+    if (done === undefined) {
+      for (const c of children) {
+        if (c instanceof ActorRef) this.stopRef(c, reason);
+        else this.stopCell(c, reason);
+      }
+      return;
     }
+    let pending = 1;
+    const one = (): void => { if (--pending === 0) done(); };
+    for (const c of children) {
+      if (c instanceof ActorRef) {
+        pending++;
+        this.stopRefThen(c, reason, one);
+      } else {
+        // Most children stop at once: only one still stopping (an async postStop, a handler in
+        // flight) is waited for, so a parent of a million children keeps no million callbacks.
+        this.stopCell(c, reason);
+        if (c.status !== Status.Stopped) { pending++; this.stopCell(c, reason, one); }
+      }
+    }
+    one();
+  }
+
+  /** Stop an actor by ref and run `done` when it has stopped (or cannot be reached). */
+  private stopRefThen(ref: ActorRef, reason: string, done: () => void): void {
+    if (ref.node === this.id) {
+      const own = ref._cell as ActorCell | undefined;
+      const cell = own !== undefined && own.status <= Status.Stopping ? own : this.cells.get(ref.id);
+      if (cell !== undefined) { this.stopCell(cell, reason, done); return; }
+    }
+    // On another thread, or moved on from here (the stop request follows it, see onControl).
+    this.control(ref.node, { t: 'stop', id: ref.id, reason }, true).then(done, done);
   }
 
   // Stopping, pausing and resuming: see node/ActorShutdown.ts.

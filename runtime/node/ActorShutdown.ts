@@ -36,10 +36,25 @@ export class ActorShutdown {
 
   finish(cell: ActorCell, reason: string): void {
     const node = this.node;
-    if (cell.status === Status.Stopped) return;
+    if (cell.status === Status.Stopped || this.awaitingChildren.has(cell)) return;
     cell.status = Status.Stopping;
-    if (cell.children !== undefined) node.stopChildren(cell.children.takeAll(), 'parent-stopped');
     if (cell.hasTimers) cell.ctx.timers.cancelAll();
+    // Children first: the parent's postStop runs once every child has stopped, wherever it lives.
+    const children = cell.children?.takeAll();
+    if (children !== undefined && children.length > 0) {
+      this.awaitingChildren.add(cell);
+      node.stopChildren(children, 'parent-stopped', () => { this.awaitingChildren.delete(cell); this.afterChildren(cell, reason); });
+    } else {
+      this.afterChildren(cell, reason);
+    }
+  }
+
+  /** Parents whose stop waits for their children (a second finish meanwhile is not a second stop). */
+  private readonly awaitingChildren = new Set<ActorCell>();
+
+  /** The rest of a stop, once the children have stopped: postStop, a final snapshot, the notices. */
+  private afterChildren(cell: ActorCell, reason: string): void {
+    const node = this.node;
     const finish = (): void => {
       cell.status = Status.Stopped;
       node.cells.delete(cell);
@@ -124,7 +139,13 @@ export class ActorShutdown {
     cell.beginIncarnation(`taken down by its supervisor (${reason})`);
     cell.suspended = false;
     cell.paused = true;
-    if (cell.children !== undefined) this.node.stopChildren(cell.children.takeAll(), 'parent-stopped');
+    // Its children stop first; resume (the supervisor's next step) then finds their names free.
+    const children = cell.children?.takeAll();
+    if (children !== undefined && children.length > 0) this.node.stopChildren(children, 'parent-stopped', () => this.pauseAfterChildren(cell, reason, wasReady, done));
+    else this.pauseAfterChildren(cell, reason, wasReady, done);
+  }
+
+  private pauseAfterChildren(cell: ActorCell, reason: string, wasReady: boolean, done: () => void): void {
     const post = cell.behaviour.postStop;
     if (!wasReady || reason === 'failed' || post === undefined) { done(); return; }
     let r: unknown;

@@ -5,7 +5,7 @@ import {
 } from '../../index.js';
 import {
   BadAsyncInit, Flaky, Holder, InitThrowSpawner, Mirror, OverTicker, Plain, SetReplier, SignalWatcher, StrictParent,
-  type SignalSeen,
+  type OverTickerStatus, type SignalSeen,
 } from '../fixtures/runtime/robustness.js';
 import { collectDeadLetters, eventually, rejection, sleep, startSystem, thrown, within, withSystem } from './helpers.js';
 
@@ -24,7 +24,7 @@ describe('stop racing a failure', () => {
       await sleep(100);
       expect(system.exists('flaky')).toBe(false);
       expect(await w.ask<SignalSeen[]>('dump')).toEqual([{ type: 'terminated', ref: 'flaky', reason: 'normal' }]);
-    });
+    }, { workers: 1 });
   });
 
   it('ctx.stop() and then a throw in the same handler: the actor stops (not restarted), one terminated', async () => {
@@ -40,7 +40,7 @@ describe('stop racing a failure', () => {
       expect(await rejection(a.ask('ping', { timeoutMs: 500 }))).toBeInstanceOf(ActorNotFoundError);
       expect(seen).toEqual([{ type: 'terminated', ref: 'flaky', reason: 'normal' }]);
       expect(await w.ask<SignalSeen[]>('dump')).toEqual(seen);
-    });
+    }, { workers: 1 });
   });
 
   it('stopActor during an async init that then rejects resolves promptly and the actor is gone', async () => {
@@ -54,7 +54,7 @@ describe('stop racing a failure', () => {
       expect(await spawned).toBeInstanceOf(Error);
       expect(system.exists('bad')).toBe(false);
       expect(system.list()).toEqual([]);
-    }, { askTimeoutMs: 3000 });
+    }, { workers: 1, askTimeoutMs: 3000 });
   });
 });
 
@@ -68,13 +68,13 @@ describe('registry', () => {
       expect(left).toEqual([]);
       expect(system.list().map((i) => i.id)).toEqual(['s']);
       expect(thrown(() => system.tell(ids[0]!, 'x'))).toBeInstanceOf(ActorNotFoundError);
-    });
+    }, { workers: 1 });
   });
 });
 
 describe('after system.stop()', () => {
   it('stopActor() and stats() reject at once with SystemStoppedError', async () => {
-    const system = await startSystem({ askTimeoutMs: 4000 });
+    const system = await startSystem({ workers: 1, askTimeoutMs: 4000 });
     const a = await system.spawn(Plain, { id: 'a', placement: { worker: 1 } });
     await system.stop({ deadlineMs: 500 });
     const t0 = performance.now();
@@ -96,14 +96,17 @@ describe('bounded mailboxes', () => {
       expect(letters.every((l) => l.reason === 'mailbox-full' && l.message === 'tick' && l.worker === 1)).toBe(true);
       // Once the timer is cancelled the mailbox drains and the actor answers, on the same worker.
       const status = await eventually(
-        () => t.ask<{ handled: number; worker: number; timer: boolean }>('status', { timeoutMs: 1000 }).catch((e: unknown) => e),
-        (s) => !(s instanceof Error) && !s.timer,
+        () => t.ask<OverTickerStatus>('status', { timeoutMs: 1000 }).catch((e: unknown) => e),
+        (s) => !(s instanceof Error) && !(s as OverTickerStatus).timer,
         1500,
       );
-      expect(status).toMatchObject({ handled: 8, worker: 1, timer: false });
+      expect(status).toMatchObject({ worker: 1, timer: false });
+      // The 8th tick cancels the timer; at most `capacity` (2) ticks were still queued then.
+      expect((status as OverTickerStatus).handled).toBeGreaterThanOrEqual(8);
+      expect((status as OverTickerStatus).handled).toBeLessThanOrEqual(10);
       expect(system.events.recent().filter((e) => e.type === 'worker-died' || e.type === 'worker-restarted')).toEqual([]);
-      expect(system.list()).toEqual([{ id: 'ticker', worker: 1, behaviour: expect.stringMatching(/#OverTicker$/) as unknown as string }]);
-    }, { monitoring: false });
+      expect(system.list().map((i) => ({ id: i.id, worker: i.worker }))).toEqual([{ id: 'ticker', worker: 1 }]);
+    }, { workers: 1, monitoring: false });
   });
 
   for (const overflow of ['drop-newest', 'drop-oldest'] as const) {
@@ -118,7 +121,7 @@ describe('bounded mailboxes', () => {
         const t0 = performance.now();
         const err = await rejection(asked, 3000);
         expect(err).toBeInstanceOf(MailboxFullError);
-        expect(performance.now() - t0).toBeLessThan(250);
+        expect(performance.now() - t0).toBeLessThan(1000); // at once, not at the ask timeout
         const e = err as MailboxFullError;
         expect(e.code).toBe('ERR_MAILBOX_FULL');
         expect(e.message).toContain("'held'");
@@ -128,7 +131,7 @@ describe('bounded mailboxes', () => {
         expect(letters.map((l) => ({ message: l.message, reason: l.reason }))).toEqual([
           { message: 'x', reason: `mailbox-full:dropped-${overflow === 'drop-newest' ? 'newest' : 'oldest'}` },
         ]);
-      });
+      }, { workers: 1 });
     });
   }
 });
@@ -144,9 +147,12 @@ describe('crossing threads', () => {
         const big = { blob: 'z'.repeat(40_000) };
         expect(thrown(() => a.tell(big))).toBeInstanceOf(RangeError);
         expect(await a.ask({ answer: 'warm' })).toBe('warm');
-        a.tell({ busy: 300 }); // keeps the worker from draining the ring
+        a.tell({ busy: 150 }); // keeps the worker from draining the ring
         await sleep(20);
-        for (let i = 0; i < 5000; i++) a.tell({ n: i, pad: 'p'.repeat(20) }); // ~200 KB: more than the 64 KiB ring holds
+        for (let i = 0; i < 2500; i++) a.tell({ n: i, pad: 'p'.repeat(20) }); // ~100 KB: more than the 64 KiB ring holds
+        // Internal field, read only to check that frames did spill (the ring is backed up).
+        const links = (system as unknown as { node: { out: ({ backlog: number } | undefined)[] } }).node.out;
+        expect(links[1]!.backlog).toBeGreaterThan(0);
         expect(thrown(() => a.tell(big))).toBeInstanceOf(RangeError);
         expect(await a.ask({ answer: 'alive' }, { timeoutMs: 2000 })).toBe('alive');
         expect(await a.ask({ answer: 'still' }, { timeoutMs: 2000 })).toBe('still');
@@ -179,7 +185,7 @@ describe('crossing threads', () => {
       expect((err as Error).message).toContain('a Set');
       expect(thrown(() => a.tell(new Set([() => 1])))).toBeInstanceOf(UnserializableMessageError);
       expect(await a.ask('other')).toBe('?');
-    });
+    }, { workers: 1 });
   });
 
   it('a bare 200,000-character ASCII string crosses to a worker and back intact with a 1 MiB ring', async () => {
@@ -190,6 +196,6 @@ describe('crossing threads', () => {
       expect(typeof back).toBe('string');
       expect(back.length).toBe(200_000);
       expect(back === s).toBe(true);
-    }, { ringBytes: 1 << 20 });
+    }, { workers: 1, ringBytes: 1 << 20 });
   });
 });
