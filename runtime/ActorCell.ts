@@ -17,6 +17,7 @@ interface ParkedOffer { message: unknown; sender: ActorRef | undefined; accepted
 /** The rarely used parts of a cell (see ActorCell.x). */
 interface CellExtras {
   watchers?: ActorRef[] | undefined;
+  watching?: ActorRef[] | undefined;
   links?: Map<string, ActorRef> | undefined;
   stashed?: unknown[] | undefined;
   topics?: string[] | undefined;
@@ -97,6 +98,9 @@ export class ActorCell {
 
   get watchers(): ActorRef[] | undefined { return this.x?.watchers; }
   set watchers(v: ActorRef[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).watchers = v; }
+  /** The actors this one watches: its watches go when it does (see LinksAndWatches.forget). */
+  get watching(): ActorRef[] | undefined { return this.x?.watching; }
+  set watching(v: ActorRef[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).watching = v; }
   /** Linked actors (OTP links): an abnormal exit crosses to them. */
   get links(): Map<string, ActorRef> | undefined { return this.x?.links; }
   set links(v: Map<string, ActorRef> | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).links = v; }

@@ -221,7 +221,7 @@ export class ActorSystem {
     this.log.error({ err, worker: id }, 'worker died');
     this.events.push({ type: 'worker-died', worker: id, cause: { name: err.name, message: err.message }, at: Date.now() });
     if (!this.options.restartWorkers) {
-      this.node.nodeDied(id);
+      this.workerGone(id);
       this.registry.dropWorker(id, false);
       return;
     }
@@ -254,9 +254,15 @@ export class ActorSystem {
       (e: unknown) => {
         this.restarting.delete(id);
         this.log.error({ err: e, worker: id }, 'replacement worker failed to start');
-        this.node.nodeDied(id);
+        this.workerGone(id);
       },
     );
+  }
+
+  /** Worker `id` is gone for good: every thread fails what it owed and forgets its actors. */
+  private workerGone(id: number): void {
+    this.node.nodeDied(id);
+    this.workers.forEach((w, i) => { if (i + 1 !== id) w.postMessage({ t: 'node-died', node: id }); });
   }
 
   // ---------------------------------------------------------------- actors

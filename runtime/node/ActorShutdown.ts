@@ -100,8 +100,11 @@ export class ActorShutdown {
       if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
         node.emitEvent({ type: 'stopped', actor: cell.id, worker: node.id, reason });
       }
-      const waiters = this.stopWaiters.get(cell);
-      if (waiters) { this.stopWaiters.delete(cell); for (const w of waiters) w(); }
+      // Whoever waits for the stop hears once its links and watches are down everywhere.
+      node.linksAndWatches.forget(cell, () => {
+        const waiters = this.stopWaiters.get(cell);
+        if (waiters) { this.stopWaiters.delete(cell); for (const w of waiters) w(); }
+      });
     };
     const persisted = cell.persistence;
     const finishAfterSnapshot = (): void => {

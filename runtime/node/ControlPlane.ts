@@ -128,6 +128,10 @@ export function onControl(node: LocalNode, origin: number, msg: Record<string, u
     }
     case 'signal': {
       const to = node.cells.get(msg.to as string);
+      const signal = msg.signal as { type: string; ref?: ActorRef };
+      // A watch placed on another thread ends with its 'terminated' (a later worker death must not
+      // tell the watcher a second time).
+      if (signal.type === 'terminated' && signal.ref !== undefined) node.linksAndWatches.heardTerminated(signal.ref.id, msg.to as string);
       if (to !== undefined) node.deliverLocal(to, msg.signal, undefined, SIGNAL);
       return;
     }

@@ -17,6 +17,8 @@ export class LinksAndWatches {
 
   watch(target: ActorRef, watcher: ActorRef): Promise<void> {
     const node = this.node;
+    const own = this.localCell(watcher);
+    if (own !== undefined) (own.watching ??= []).push(target);
     if (target.node === node.id) {
       const cell = node.cells.get(target.id);
       if (cell === undefined || cell.status > Status.Ready) node.sendSignal(watcher, { type: 'terminated', ref: target, reason: 'unknown-actor' });
@@ -31,6 +33,8 @@ export class LinksAndWatches {
 
   unwatch(target: ActorRef, watcher: ActorRef): Promise<void> {
     const node = this.node;
+    const own = this.localCell(watcher);
+    if (own?.watching !== undefined) own.watching = own.watching.filter((t) => t.id !== target.id);
     if (target.node === node.id) {
       const cell = node.cells.get(target.id);
       if (cell?.watchers) cell.watchers = cell.watchers.filter((w) => w.id !== watcher.id);
@@ -42,6 +46,51 @@ export class LinksAndWatches {
       if (w.watchers.length === 0) this.remoteWatches.delete(target.id);
     }
     return node.control(target.node, { t: 'unwatch', id: target.id, watcher: watcher.id }, true).then(() => undefined, () => undefined);
+  }
+
+  /** The live cell of this thread behind a ref, if it is one. */
+  private localCell(ref: ActorRef): ActorCell | undefined {
+    if (ref.node !== this.node.id) return undefined;
+    const own = ref._cell as ActorCell | undefined;
+    return own !== undefined && own.status <= Status.Stopping ? own : this.node.cells.get(ref.id);
+  }
+
+  /**
+   * An actor is gone: the links left after its exit (see propagateExit) and the watches it placed
+   * go with it, so that an actor that takes its id later is linked to, and hears of, nothing it did
+   * not ask for. `done` runs once the other threads have confirmed: rings from different threads
+   * are not ordered with each other, so a stop that resolved before the other end had taken the
+   * link down could let the next actor with this id inherit it.
+   */
+  forget(cell: ActorCell, done: () => void): void {
+    const node = this.node;
+    let pending: Promise<unknown>[] | undefined;
+    const links = cell.links;
+    if (links !== undefined) {
+      cell.links = undefined;
+      for (const other of links.values()) {
+        if (other.node === node.id) node.cells.get(other.id)?.links?.delete(cell.id);
+        else (pending ??= []).push(node.control(other.node, { t: 'unlink', id: other.id, other: cell.id }, true).catch(() => undefined));
+      }
+    }
+    const watching = cell.watching;
+    if (watching !== undefined) {
+      cell.watching = undefined;
+      for (const target of watching) {
+        const p = this.unwatch(target, cell.ref);
+        if (target.node !== node.id) (pending ??= []).push(p);
+      }
+    }
+    if (pending === undefined) done();
+    else Promise.all(pending).then(done, done);
+  }
+
+  /** A watched actor on another thread terminated: the watch placed there is over. */
+  heardTerminated(target: string, watcher: string): void {
+    const w = this.remoteWatches.get(target);
+    if (w === undefined) return;
+    w.watchers = w.watchers.filter((x) => x.id !== watcher);
+    if (w.watchers.length === 0) this.remoteWatches.delete(target);
   }
 
   /** Worker `dead` is gone: whoever here watched an actor there hears that it terminated. */
@@ -77,7 +126,10 @@ export class LinksAndWatches {
     return node.control(b.node, { t: 'unlink', id: b.id, other: a.id }, true).then(() => undefined, () => undefined);
   }
 
-  /** Tell every linked actor that `cell` exited with `reason` (abnormal exits only). */
+  /**
+   * Tell every linked actor that `cell` exited with `reason` (abnormal exits only: after a normal
+   * one the links are taken down at both ends, see forget).
+   */
   propagateExit(cell: ActorCell, reason: string): void {
     const links = cell.links;
     if (links === undefined || reason === 'normal' || reason === 'system-stopped') return;

@@ -19,6 +19,14 @@ import { askType } from './Replies.js';
 export function workerDown(node: LocalNode, dead: number): void {
   if (!node.held.has(dead)) node.held.set(dead, []);
   failAsksTo(node, dead);
+  forgetActorsOn(node, dead);
+}
+
+/**
+ * The actors of a dead worker are gone: whoever watched one hears that it terminated, parents
+ * forget the children that lived there, and children whose parent lived there stop.
+ */
+function forgetActorsOn(node: LocalNode, dead: number): void {
   node.linksAndWatches.workerDown(dead);
   // Parents forget children that died with the worker; those they watch (supervisors watch all
   // theirs) got a `terminated` signal above and decide what to do. Children whose parent died
@@ -53,6 +61,8 @@ export function relinkWorker(node: LocalNode, worker: number, outSab: SharedArra
 export function workerDied(node: LocalNode, dead: number): void {
   node.deadNodes.add(dead);
   failAsksTo(node, dead);
+  // Already done if a successor was being started (workerDown): then this finds nothing left to do.
+  forgetActorsOn(node, dead);
 }
 
 function failAsksTo(node: LocalNode, dead: number): void {

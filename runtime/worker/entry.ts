@@ -27,6 +27,7 @@ const node = new LocalNode(boot.topology, boot.settings, log);
 type PortMessage =
   | { t: 'close' }
   | { t: 'node-down'; node: number }
+  | { t: 'node-died'; node: number }
   | { t: 'relink'; node: number; out: SharedArrayBuffer; in: SharedArrayBuffer };
 
 parentPort!.on('message', (msg: PortMessage) => {
@@ -39,6 +40,9 @@ parentPort!.on('message', (msg: PortMessage) => {
       return;
     case 'node-down':
       node.nodeDown(msg.node);
+      return;
+    case 'node-died':
+      node.nodeDied(msg.node);
       return;
     case 'relink':
       node.relink(msg.node, msg.out, msg.in);
