@@ -184,7 +184,10 @@ export class ActorSystem {
     });
     // Events from a worker that has been replaced are ignored.
     w.on('error', (err) => { if (this.workers[id - 1] === w) this.workerFailed(id, err); });
-    w.on('exit', (code) => { if (this.workers[id - 1] === w) this.workerFailed(id, new Error(`worker exited with code ${code}`)); });
+    w.on('exit', (code) => {
+      this.exited.add(w);
+      if (this.workers[id - 1] === w) this.workerFailed(id, new Error(`worker exited with code ${code}`));
+    });
     return ready;
   }
 
@@ -650,6 +653,9 @@ export class ActorSystem {
     return this.stopPromise;
   }
 
+  /** Worker threads that have exited (a dead one stays in `workers` when it is not replaced). */
+  private readonly exited = new WeakSet<Worker>();
+
   private async shutdown(deadlineMs: number): Promise<void> {
     this.state = 'stopping';
     await this.dashboard?.close().catch((err: unknown) => this.log.warn({ err }, 'dashboard close failed'));
@@ -663,6 +669,8 @@ export class ActorSystem {
     await Promise.all(this.pools.map((p) => p.close()));
     const closing = this.node.close();
     await Promise.all(this.workers.map(async (w) => {
+      // A worker that died for good (restartWorkers: false) emitted its exit long ago.
+      if (this.exited.has(w)) return;
       const exited = once(w, 'exit');
       w.postMessage({ t: 'close' });
       const timer = setTimeout(() => void w.terminate(), 1000);

@@ -74,6 +74,9 @@ export function nextSampleInterval(every: number, sinceLastMs: number): number {
  * (tell to a local actor, run a turn) touches only this object and the cell: no locks, no
  * allocation per message, no hop through the main thread.
  */
+/** How long a thread relays an ask for an actor that migrated away (see forward). */
+const RELAY_TIMEOUT_MS = 3_600_000;
+
 export class LocalNode implements RefHost {
   readonly id: number;
   readonly workers: number;
@@ -543,7 +546,9 @@ export class LocalNode implements RefHost {
       // Replies must reach the original asker: re-ask on its behalf and relay the answer.
       const ask = kind === Kind.Ask;
       const t = new ActorRef(target.id, to, target.behaviour);
-      const p = ask ? this.ask(t, value, { timeoutMs: this.settings.askTimeoutMs }, sender) : this.offer(t, value);
+      // The asker's own deadline is the one that counts (it is not in the frame): the relay only
+      // needs a bound so that it cannot be kept forever.
+      const p = ask ? this.ask(t, value, { timeoutMs: RELAY_TIMEOUT_MS }, sender) : this.offer(t, value);
       p.then((v) => { this.out[origin]!.send(Kind.Reply, undefined, undefined, corr, ask ? v : null); this.markDirty(this.out[origin]!); },
         (err) => this.sendReplyError(origin, corr, err));
       return;

@@ -152,7 +152,11 @@ export class Registry {
    * report has a newer slot (numbers only grow): a repeated or late report changes nothing.
    */
   reported(id: string, worker: number, behaviour: string, parent: string | undefined, slot: number): void {
-    if (this.entries.has(id) && slot <= (this.slots.get(id) ?? 0)) return;
+    const e = this.entries.get(id);
+    if (e !== undefined && slot <= (this.slots.get(id) ?? 0)) return;
+    // Another actor holds the id (one spawned from the main thread with an id that looks like a
+    // child's): the thread the child was sent to refuses it, and the holder keeps its entry.
+    if (e !== undefined && e.parent !== parent) return;
     this.addReported(id, worker, behaviour, parent);
     if (slot !== 0) this.slots.set(id, slot);
   }
@@ -199,6 +203,9 @@ export class Registry {
   move(id: string, worker: number): void {
     const e = this.get(id);
     if (e === undefined || e.worker === worker) return;
+    // The ref handed out by spawn (and by lookup) goes straight to the new thread from now on: the
+    // old one's forwarder would be lost with it if that worker died.
+    if (e.spawnedRef !== undefined) e.spawnedRef.node = worker;
     this.delete(id);
     if (e.shared) this.set(id, this.sharedEntry(worker, e.behaviour, e.parent));
     else this.set(id, new RegistryEntry(worker, e.behaviour, e.parent, e.spec === undefined ? undefined : { ...e.spec }, e.spawnedRef));

@@ -76,9 +76,34 @@ export function answerControl(node: LocalNode, origin: number, corr: number, val
 /** A control message arrived (or was sent to this node itself): carry it out, answer if asked. */
 export function onControl(node: LocalNode, origin: number, msg: Record<string, unknown>, corr: number): void {
   switch (msg.t) {
-    case 'spawn':
-      node.spawnLocal(msg.spec as SpawnSpec, (err) => answerControl(node, origin, corr, null, err));
+    case 'spawn': {
+      const spec = msg.spec as SpawnSpec;
+      node.spawnLocal(spec, (err) => {
+        answerControl(node, origin, corr, null, err);
+        // A child refused here (its id is taken) was already counted by its parent, which spawned
+        // it without waiting: the parent forgets it, so that its stop does not reach the holder.
+        const refused = (err as { context?: { refused?: string } } | undefined)?.context?.refused;
+        if (refused !== undefined && spec.parent !== undefined) {
+          void node.control(spec.parent[1], { t: 'child-refused', parent: spec.parent[0], id: spec.id, slot: spec.slot, reason: (err as Error).message }).catch(() => undefined);
+        }
+      });
       return;
+    }
+    case 'child-refused': {
+      const parent = node.cells.get(msg.parent as string);
+      const kids = parent?.children;
+      const id = msg.id as string;
+      node.log.error({ actor: msg.parent, child: id, worker: origin, reason: msg.reason }, 'child not spawned: its id is taken on its worker');
+      if (parent === undefined || kids === undefined) return;
+      const slot = msg.slot as number | undefined;
+      const n = slot ?? kids.numberOf(id);
+      if (n === 0) return;
+      kids.remove(id, n);
+      // A numbered child was reported in its parent's run: it leaves the run (a named one's report
+      // never displaced the holder's entry, see Registry.reported).
+      if (slot === undefined) node.registryReporter.unregisteredChild(parent.id, n, 'spawn-refused');
+      return;
+    }
     case 'stop': {
       const cell = node.cells.get(msg.id as string);
       if (cell === undefined) {
@@ -132,7 +157,10 @@ export function onControl(node: LocalNode, origin: number, msg: Record<string, u
       // A watch placed on another thread ends with its 'terminated' (a later worker death must not
       // tell the watcher a second time).
       if (signal.type === 'terminated' && signal.ref !== undefined) node.linksAndWatches.heardTerminated(signal.ref.id, msg.to as string);
-      if (to !== undefined) node.deliverLocal(to, msg.signal, undefined, SIGNAL);
+      if (to !== undefined) { node.deliverLocal(to, msg.signal, undefined, SIGNAL); return; }
+      // The watcher moved on from here: its signals follow it, as its messages do.
+      const moved = node.migrations.forwards.get(msg.to as string);
+      if (moved !== undefined) void node.control(moved, msg).catch(() => undefined);
       return;
     }
     case 'migrate-out':

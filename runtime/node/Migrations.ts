@@ -8,7 +8,7 @@ import { Durable } from '../persistence/ActorPersistence.js';
 import type { OverflowPolicy } from '../SpawnOptions.js';
 import { assertTransferable } from '../Transferable.js';
 import { RemoteReply } from './Replies.js';
-import { pendingBehaviour } from './Spawning.js';
+import { pendingBehaviour, validateQueued } from './Spawning.js';
 
 /*
  * Moving a live actor from one thread to another (system.migrate, and the monitor's rebalancing).
@@ -34,7 +34,10 @@ export interface MigrationPacket {
   topics: string[];
   watchers: ActorRef[];
   links: ActorRef[];
+  watching: ActorRef[];
   mailbox: unknown[];
+  /** Stashed messages, encoded as the mailbox is. */
+  stashed: unknown[];
   handled: number;
   failures: number;
   restarts: number;
@@ -67,7 +70,12 @@ export class Migrations {
       done(new InvalidOptionError(`actor '${id}' is persistent; persistent actors do not migrate`, { actor: id, worker: node.id }));
       return;
     }
-    if (cell.queued > MIGRATE_MAX_QUEUED) {
+    if (cell.parked !== undefined && cell.parked.length > 0) {
+      // Producers waiting for room hold callbacks on this thread: they cannot move with the actor.
+      done(new InvalidOptionError(`actor '${id}' has ${cell.parked.length} offers waiting for room in its mailbox; it migrates once they are accepted`, { actor: id, parked: cell.parked.length }));
+      return;
+    }
+    if (cell.queued + (cell.stashed?.length ?? 0) / 3 > MIGRATE_MAX_QUEUED) {
       // The packet crosses one ring in one frame: refuse before anything is taken apart.
       done(new InvalidOptionError(`actor '${id}' has ${cell.queued} queued messages; at most ${MIGRATE_MAX_QUEUED} migrate with it`, { actor: id, queued: cell.queued }));
       return;
@@ -87,22 +95,28 @@ export class Migrations {
       return;
     }
     if (cell.hasTimers) cell.ctx.timers.cancelAll();
-    const left = cell.queued > 0 ? cell.mailbox.drain() : [];
-    const mailbox: unknown[] = [];
-    for (let i = 0; i < left.length; i += 3) {
-      const reply = left[i + 2];
-      mailbox.push(
-        left[i] instanceof Durable ? (left[i] as Durable).message : left[i],
-        left[i + 1],
-        reply === SIGNAL ? 'signal' : typeof reply === 'number' ? [node.id, reply] : reply instanceof RemoteReply ? [reply.origin, reply.corr] : null,
-      );
-    }
+    // Each reply handle becomes an address: a local asker's is an ask id of this thread.
+    const encode = (triples: unknown[]): unknown[] => {
+      const out: unknown[] = [];
+      for (let i = 0; i < triples.length; i += 3) {
+        const reply = triples[i + 2];
+        out.push(
+          triples[i] instanceof Durable ? (triples[i] as Durable).message : triples[i],
+          triples[i + 1],
+          reply === SIGNAL ? 'signal' : typeof reply === 'number' ? [node.id, reply] : reply instanceof RemoteReply ? [reply.origin, reply.corr] : null,
+        );
+      }
+      return out;
+    };
+    const mailbox = encode(cell.queued > 0 ? cell.mailbox.drain() : []);
+    const stashed = encode(cell.stashed ?? []);
+    cell.stashed = undefined;
     const packet: MigrationPacket = {
       t: 'migrate-in', id, behaviour: cell.behaviour.key, state: cell.state, args: cell.args,
       parent: cell.parent ? [cell.parent.id, cell.parent.node, cell.parent.behaviour] : undefined,
       throughput: cell.throughput, capacity: Number.isFinite(cell.capacity) ? cell.capacity : undefined, overflow: cell.overflow,
       supervised: cell.supervised, topics: cell.topics ?? [], watchers: cell.watchers ?? [], links: [...(cell.links?.values() ?? [])],
-      mailbox, handled: cell.handled, failures: cell.failures, restarts: cell.restarts, slot: cell.slot,
+      watching: cell.watching ?? [], mailbox, stashed, handled: cell.handled, failures: cell.failures, restarts: cell.restarts, slot: cell.slot,
     };
     // From now on this id is a forwarder: the cell leaves, frames for it follow the packet.
     cell.status = Status.Stopped;
@@ -134,14 +148,23 @@ export class Migrations {
     for (const t of p.topics) node.subscribe(t, cell);
     this.forwards.delete(p.id);
     node.cells.add(cell);
+    if (p.watching.length > 0) cell.watching = p.watching;
+    const decode = (r: 'signal' | [number, number] | null): unknown => r === 'signal' ? SIGNAL : r === null ? undefined : r[0] === node.id ? r[1] : new RemoteReply(r[0], r[1]);
     for (let i = 0; i < p.mailbox.length; i += 3) {
-      const r = p.mailbox[i + 2] as 'signal' | [number, number] | null;
-      const reply = r === 'signal' ? SIGNAL : r === null ? undefined : r[0] === node.id ? r[1] : new RemoteReply(r[0], r[1]);
-      cell.mailbox.push(p.mailbox[i], p.mailbox[i + 1] as ActorRef | undefined, reply);
+      cell.mailbox.push(p.mailbox[i], p.mailbox[i + 1] as ActorRef | undefined, decode(p.mailbox[i + 2] as 'signal' | [number, number] | null));
     }
+    if (p.stashed.length > 0) {
+      const s: unknown[] = [];
+      for (let i = 0; i < p.stashed.length; i += 3) s.push(p.stashed[i], p.stashed[i + 1], decode(p.stashed[i + 2] as 'signal' | [number, number] | null));
+      cell.stashed = s;
+    }
+    // Messages that arrive while the behaviour is still loading here cannot be checked against its
+    // schema yet: they are checked once it has loaded (see validateQueued).
+    const carried = cell.queued;
     const ready = (b: Behaviour): void => {
       node.behaviours.set(p.behaviour, b);
       cell.behaviour = b;
+      if (known === undefined) validateQueued(node, cell, carried);
       if (cell.status === Status.Starting) cell.status = Status.Ready;
       cell.afterTurn();
       node.registryReporter.moved(p.id, node.id);
@@ -151,3 +174,4 @@ export class Migrations {
     else loadBehaviour(p.behaviour).then(ready, (err) => { node.finishStop(cell, 'behaviour-load-failed'); done(err); });
   }
 }
+

@@ -1,6 +1,6 @@
 import { isBehaviour, type Behaviour } from '../../actors/Behaviour.js';
 import { ActorRef } from '../ActorRef.js';
-import { ActorCell, Status } from '../ActorCell.js';
+import { ActorCell, SIGNAL, Status } from '../ActorCell.js';
 import { loadBehaviour } from '../BehaviourLoader.js';
 import { InvalidOptionError } from '../errors.js';
 import type { LocalNode } from '../LocalNode.js';
@@ -83,7 +83,7 @@ function idHolder(node: LocalNode, id: string): ActorCell | 'taken' | undefined 
 export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: unknown) => void): ActorCell | undefined {
   const holder = idHolder(node, spec.id);
   if (holder === 'taken') {
-    const err = new InvalidOptionError(`an actor with id '${spec.id}' already runs on worker ${node.id}`, { actor: spec.id, worker: node.id });
+    const err = new InvalidOptionError(`an actor with id '${spec.id}' already runs on worker ${node.id}`, { actor: spec.id, worker: node.id, refused: 'id-taken' });
     done?.(err);
     return undefined;
   }
@@ -109,10 +109,13 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
     cell.start(done);
     return cell;
   }
+  // What arrives before the behaviour has loaded is checked against its schema once it has.
+  const carried = cell.queued;
   loadBehaviour(spec.behaviour).then(
     (b) => {
       node.behaviours.set(spec.behaviour, b);
       cell.behaviour = b;
+      if (cell.persistence === undefined) validateQueued(node, cell, carried);
       if (cell.status === Status.Starting) cell.start(done);
       else done?.();
     },
@@ -216,4 +219,29 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
  */
 function report(node: LocalNode, id: string | undefined, worker: number, behaviour: Behaviour, parent: ActorCell, options: SpawnOptions<unknown> | undefined, n: number): void {
   node.registryReporter.registered(id, worker, behaviour.key, parent.id, options?.id === undefined ? n : 0, options?.id === undefined ? 0 : n);
+}
+
+/**
+ * Check against the behaviour's schema the messages a cell took while its behaviour was still
+ * loading on this thread (the first `from` in its queue were checked before): an invalid one is
+ * refused as it would have been on arrival (its asker gets the error, else it is a dead letter).
+ */
+export function validateQueued(node: LocalNode, cell: ActorCell, from: number): void {
+  if (cell.behaviour.messages === undefined || cell.queued <= from) return;
+  const all = cell.mailbox.drain();
+  for (let i = 0; i < all.length; i += 3) {
+    let m = all[i];
+    const sender = all[i + 1] as ActorRef | undefined;
+    const reply = all[i + 2];
+    if (i / 3 >= from && reply !== SIGNAL) {
+      try {
+        m = cell.validate(m);
+      } catch (err) {
+        if (reply !== undefined) node.replyError(reply, err);
+        node.deadLetter(cell.id, m, 'invalid-message', sender, undefined);
+        continue;
+      }
+    }
+    cell.mailbox.push(m, sender, reply);
+  }
 }
