@@ -558,6 +558,12 @@ export class LocalNode implements RefHost {
     this.markDirty(link);
   }
 
+  /** Whether frames from ring `origin` for actor `id` are held (see unknownHeld). */
+  private holds(origin: number, id: string): boolean {
+    for (const h of this.unknownHeld) if (h.origin === origin && h.target.id === id) return true;
+    return false;
+  }
+
   private retryUnknown(complete: boolean): void {
     const held = this.unknownHeld;
     this.unknownHeld = [];
@@ -639,6 +645,12 @@ export class LocalNode implements RefHost {
           }
           if ((flags & HELD) === 0) this.unknownHeld.push({ origin, kind, target: t, sender, corr, value, flags });
           else this.forwardOrDeadLetter(t, value, sender, kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined, kind, corr, origin);
+          return;
+        }
+        // Earlier frames from this ring are held for the actor (they came before its spawn did):
+        // this one waits behind them, or it would overtake them.
+        if (this.unknownHeld.length !== 0 && (flags & HELD) === 0 && this.holds(origin, t.id)) {
+          this.unknownHeld.push({ origin, kind, target: t, sender, corr, value, flags });
           return;
         }
         const reply = kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined;
