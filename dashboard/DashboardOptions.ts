@@ -9,9 +9,19 @@ export const DashboardOptionsSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(0),
   /** Interface to bind. The default keeps the server on this machine. */
   host: z.string().min(1).default('127.0.0.1'),
-  /** Gateway API keys per tenant (see gateway/TenantAuth.ts). */
+  /**
+   * Gateway API keys per tenant (see gateway/TenantAuth.ts). Tenant keys open only the gateway's
+   * routes. With `apiKeys` set and no `adminKey`, the dashboard's own routes (page, /live, /metrics,
+   * /status, /events, /dead-letters...) answer 403 `ERR_ADMIN_KEY_NOT_CONFIGURED`: they show every
+   * tenant's data, so they need an `adminKey` once tenants exist.
+   */
   apiKeys: ApiKeysSchema.optional(),
-  /** When set, the dashboard's own routes (page, /status, /metrics...) need this key too. */
+  /**
+   * The key for the dashboard's own routes (page, /live, /metrics, /status, /events, /dead-letters...):
+   * `Authorization: Bearer KEY` or `?key=KEY`. Required to use them when `apiKeys` is set (403
+   * otherwise); without `apiKeys` and without `adminKey` they are open (local development: keep
+   * `host` on loopback).
+   */
   adminKey: z.string().min(8, 'adminKey must be at least 8 characters').optional(),
   /** How often the workers are sampled for the live page. */
   sampleIntervalMs: z.number().int().min(100).max(60_000).default(1000),

@@ -8,7 +8,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { DeadLetter, SystemEvent } from '../runtime/Streams.js';
 import { readJsonBody, RequestError, sendError, sendJson, statusOf, errorBody } from './http.js';
 import { askBodySchema, parseBody, TellBodySchema } from './schemas.js';
-import { SseChannel } from './SseChannel.js';
+import { SseChannel, type SseClient } from './SseChannel.js';
 import { ApiKeysSchema, TenantAuth, type Principal } from './TenantAuth.js';
 
 export const GatewayOptionsSchema = z.strictObject({
@@ -35,6 +35,17 @@ interface StreamContext {
   actor: string | undefined;
 }
 
+/** An ask waiting for its reply; `close()` answers it with a 503 and marks it answered. */
+interface PendingAsk {
+  readonly res: ServerResponse;
+  readonly actor: string;
+  /** Set when the ask is answered as an event stream. */
+  stream: SseClient<null> | undefined;
+  answered: boolean;
+  /** Ends the ask's wait for its reply (after `close()` answered it). */
+  readonly abandon: () => void;
+}
+
 const ACTOR_ROUTE = /^\/actors\/(.+)\/(tell|ask)$/;
 
 /**
@@ -42,17 +53,25 @@ const ACTOR_ROUTE = /^\/actors\/(.+)\/(tell|ask)$/;
  *
  *   POST /actors/:id/tell   { message }              → 202 { ok, actor }
  *   POST /actors/:id/ask    { message, timeoutMs? }  → 200 { ok, actor, reply, ms }
- *                           (with `Accept: text/event-stream`: events `accepted`, then `reply` or `error`)
+ *                           (with `Accept: text/event-stream`: events `accepted`, then `reply` or `error`,
+ *                           and nothing else: the system's events never go to an ask's stream)
  *   GET  /actors                                     → the caller's actors
  *   GET  /stream[?actor=ID]                          → server-sent events: `event`, `dead-letter`, `alert`
  *
  * Ids may contain `/` (`acme/support`), raw or as %2F. Bodies are validated with zod (400 names the
- * field); keys are per tenant (401 without a valid key, 403 for another tenant's actor).
+ * field); keys are per tenant (401 without a valid key, 403 for another tenant's actor). On `close()`
+ * an ask still waiting for its reply is answered 503 `ERR_SERVER_CLOSING` (its message may still be
+ * handled), and requests that arrive later are refused the same way.
  */
 export class Gateway {
   readonly auth: TenantAuth;
   private readonly options: z.output<typeof GatewayOptionsSchema>;
+  /** `/stream` clients: the system's events and dead letters are broadcast to them. */
   private readonly streams = new SseChannel<StreamContext>();
+  /** Streamed asks: only their own `accepted`, `reply`, `error` (never broadcast to). */
+  private readonly askStreams = new SseChannel<null>();
+  private readonly pending = new Set<PendingAsk>();
+  private closed = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly requests: Counter<'route' | 'status'>;
   private readonly duration: Histogram<'route'>;
@@ -108,16 +127,24 @@ export class Gateway {
     return true;
   }
 
-  /** End the open event streams and stop listening to the system. */
+  /**
+   * Stop listening to the system, answer the asks still waiting with 503 (an `error` event on a
+   * streamed ask) and end the open event streams. Later requests are refused with 503.
+   */
   close(): void {
+    this.closed = true;
     for (const off of this.unsubscribe.splice(0)) off();
+    for (const ask of this.pending) this.answerClosing(ask);
+    this.pending.clear();
     this.streams.close();
+    this.askStreams.close();
   }
 
   private async tell(req: IncomingMessage, res: ServerResponse, id: string): Promise<number> {
     const principal = this.auth.authenticate(req);
     this.auth.authorize(principal, id);
     const body = parseBody(TellBodySchema, await readJsonBody(req, this.options.maxBodyBytes));
+    this.requireOpen(id);
     this.requireActor(id);
     try {
       this.system.tell(id, body.message);
@@ -132,28 +159,58 @@ export class Gateway {
     const principal = this.auth.authenticate(req);
     this.auth.authorize(principal, id);
     const body = parseBody(askBodySchema(this.options.maxAskTimeoutMs), await readJsonBody(req, this.options.maxBodyBytes));
+    this.requireOpen(id);
     this.requireActor(id);
     const streaming = (req.headers.accept ?? '').includes('text/event-stream');
     const started = performance.now();
     const reply = this.metrics.timeAsk(id, body.message, body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : undefined);
-    if (!streaming) {
-      const value = await reply.catch((err: unknown) => { throw asRequestError(err); });
-      sendJson(res, 200, { ok: true, actor: id, reply: value, ms: round(performance.now() - started) });
-      return 200;
-    }
-    const client = this.streams.open(req, res, { principal, actor: id });
-    this.streams.send(client, 'accepted', { actor: id });
+    let abandon!: () => void;
+    const abandoned = new Promise<undefined>((resolve) => { abandon = () => resolve(undefined); });
+    const ask: PendingAsk = { res, actor: id, stream: undefined, answered: false, abandon };
+    this.pending.add(ask);
     try {
-      const value = await reply;
-      this.streams.send(client, 'reply', { ok: true, actor: id, reply: value, ms: round(performance.now() - started) });
-      res.end();
-      return 200;
-    } catch (err) {
-      const e = asRequestError(err);
-      this.streams.send(client, 'error', { status: statusOf(e), ...errorBody(e) });
+      if (streaming) {
+        // Its own channel, not `streams`: the broadcasts to `/stream` clients must not reach it.
+        ask.stream = this.askStreams.open(req, res, null);
+        this.askStreams.send(ask.stream, 'accepted', { actor: id });
+      }
+      const outcome = await Promise.race([
+        reply.then((value) => ({ ok: true as const, value }), (err: unknown) => ({ ok: false as const, err })),
+        abandoned,
+      ]);
+      // close() answered it already (503); the reply, if it ever comes, has nowhere to go.
+      if (ask.answered || outcome === undefined) return 503;
+      if (outcome.ok) {
+        const answer = { ok: true, actor: id, reply: outcome.value, ms: round(performance.now() - started) };
+        if (ask.stream === undefined) {
+          sendJson(res, 200, answer);
+        } else {
+          this.askStreams.send(ask.stream, 'reply', answer);
+          res.end();
+        }
+        return 200;
+      }
+      const e = asRequestError(outcome.err);
+      if (ask.stream === undefined) throw e;
+      this.askStreams.send(ask.stream, 'error', { status: statusOf(e), ...errorBody(e) });
       res.end();
       return statusOf(e);
+    } finally {
+      this.pending.delete(ask);
     }
+  }
+
+  /** Answer an ask that is still waiting with 503, on a stream or as JSON. */
+  private answerClosing(ask: PendingAsk): void {
+    ask.answered = true;
+    const err = closingError(ask.actor, true);
+    if (ask.stream !== undefined) {
+      this.askStreams.send(ask.stream, 'error', { status: statusOf(err), ...errorBody(err) });
+      ask.res.end();
+    } else if (!ask.res.headersSent) {
+      sendJson(ask.res, statusOf(err), errorBody(err), { connection: 'close' });
+    }
+    ask.abandon();
   }
 
   private openStream(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -162,6 +219,11 @@ export class Gateway {
     if (actor !== undefined) this.auth.authorize(principal, actor);
     const client = this.streams.open(req, res, { principal, actor });
     this.streams.send(client, 'hello', { tenant: principal.tenant ?? null, actor: actor ?? null });
+  }
+
+  /** 503 once `close()` has run: nothing is delivered for a closing server. */
+  private requireOpen(id: string): void {
+    if (this.closed) throw closingError(id, false);
   }
 
   private requireActor(id: string): void {
@@ -190,6 +252,14 @@ function decodeId(raw: string): string {
   } catch {
     throw new RequestError(400, 'ERR_INVALID_REQUEST', `the actor id in the path is not valid percent-encoding: '${raw}'`, { field: 'id' });
   }
+}
+
+/** The gateway is closing (the system stopping, or the dashboard closed): 503, retry elsewhere or later. */
+function closingError(actor: string, delivered: boolean): RequestError {
+  const what = delivered
+    ? `the server closed before actor '${actor}' answered (the message was delivered and may still be handled)`
+    : `the server is closing: the message for actor '${actor}' was not delivered`;
+  return new RequestError(503, 'ERR_SERVER_CLOSING', what, { actor });
 }
 
 function methodNotAllowed(method: string | undefined, allowed: string): RequestError {

@@ -48,7 +48,13 @@ export interface AgentState {
   definition: AgentDefinition;
   inbox?: string;
   cancelTopic?: string;
+  /** The conversation of messages with neither a tenant nor a thread. */
   memory: ChatMessage[];
+  /**
+   * The conversations of messages with a tenant or a thread, by conversationKey: one tenant's
+   * requests never see another's, nor one thread's another's. Plain data, so snapshots keep them.
+   */
+  conversations?: Record<string, ChatMessage[]>;
   handled: number;
   failed: number;
 }
@@ -66,7 +72,33 @@ export interface AgentDescription {
 }
 
 /** Control messages an agent actor understands besides `AgentMessage`s. */
-export type AgentControlMessage = { type: 'agent.describe' } | { type: 'agent.clear-memory' } | { type: 'agent.memory' };
+export type AgentControlMessage =
+  | { type: 'agent.describe' }
+  | { type: 'agent.clear-memory' }
+  | { type: 'agent.memory'; tenantId?: string | undefined; threadId?: string | undefined };
+
+/** Conversations an agent keeps at most; past it the one started longest ago is forgotten. */
+const MAX_CONVERSATIONS = 1000;
+
+function conversationKey(tenantId: string | undefined, threadId: string | undefined): string | undefined {
+  return tenantId === undefined && threadId === undefined ? undefined : `${tenantId ?? ''}\u0000${threadId ?? ''}`;
+}
+
+/** The conversation a message belongs to (by its tenant and thread); made when `create`. */
+function conversationOf(state: AgentState, tenantId: string | undefined, threadId: string | undefined, create = false): ChatMessage[] {
+  const key = conversationKey(tenantId, threadId);
+  if (key === undefined) return state.memory;
+  const all = (state.conversations ??= {});
+  let c = all[key];
+  if (c === undefined) {
+    c = [];
+    if (!create) return c;
+    const keys = Object.keys(all);
+    if (keys.length >= MAX_CONVERSATIONS) delete all[keys[0]!];
+    all[key] = c;
+  }
+  return c;
+}
 
 /**
  * A custom agent: exported from a module, loaded by whichever worker hosts the agent. Return the
@@ -237,18 +269,19 @@ function looksLikeAgentMessage(message: unknown): message is AgentMessage {
   return typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.type === 'string' && typeof m.sender === 'string';
 }
 
-function remember(state: AgentState, entries: ChatMessage[]): void {
+function remember(state: AgentState, message: AgentMessage, entries: ChatMessage[]): void {
   if (state.definition.memory !== 'conversation') return;
-  state.memory.push(...entries);
+  const memory = conversationOf(state, message.tenantId, message.threadId, true);
+  memory.push(...entries);
   const limit = state.definition.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  if (state.memory.length > limit) state.memory.splice(0, state.memory.length - limit);
+  if (memory.length > limit) memory.splice(0, memory.length - limit);
 }
 
 function describe(state: AgentState, worker: number): AgentDescription {
   const d: AgentDescription = {
     id: state.id,
     kind: agentKind(state.definition),
-    memory: state.memory.length,
+    memory: Object.values(state.conversations ?? {}).reduce((n, c) => n + c.length, state.memory.length),
     handled: state.handled,
     failed: state.failed,
     worker,
@@ -301,10 +334,11 @@ export const Agent = defineActor<AgentState, AgentMessage | AgentControlMessage,
           ctx.reply(describe(state, ctx.worker));
           return;
         case 'agent.memory':
-          ctx.reply(state.memory);
+          ctx.reply(conversationOf(state, message.tenantId, message.threadId));
           return;
         case 'agent.clear-memory':
           state.memory = [];
+          delete state.conversations;
           ctx.reply(true);
           return;
       }
@@ -318,7 +352,7 @@ export const Agent = defineActor<AgentState, AgentMessage | AgentControlMessage,
       // broadcast, response, error: something to know, not something to answer.
       const from = message.sender;
       const text = promptOf(message.content);
-      remember(state, [{ role: 'user', content: message.type === 'broadcast' ? `[broadcast from ${from}] ${text}` : `[${message.type} from ${from}] ${text}` }]);
+      remember(state, message, [{ role: 'user', content: message.type === 'broadcast' ? `[broadcast from ${from}] ${text}` : `[${message.type} from ${from}] ${text}` }]);
       return;
     }
     return handleRequest(state, message, ctx as ActorContext<unknown>);
@@ -417,7 +451,7 @@ function settle(
     controller!.signal.throwIfAborted();
     reply = replyMessage(message, state.id, 'response', content);
     state.handled++;
-    remember(state, [
+    remember(state, message, [
       { role: 'user', content: promptOf(message.content) },
       { role: 'assistant', content: promptOf(content) },
     ]);
@@ -499,7 +533,7 @@ function respond(
   }
   const request = {
     ...(def.systemMessage !== undefined ? { system: def.systemMessage } : {}),
-    messages: [...state.memory, { role: 'user' as const, content: promptOf(message.content) }],
+    messages: [...conversationOf(state, message.tenantId, message.threadId), { role: 'user' as const, content: promptOf(message.content) }],
     signal,
   };
   if (streaming) return model.stream(request);
@@ -548,7 +582,7 @@ function handlerContext(
 ): AgentHandlerContext {
   const def = state.definition;
   const action = typeof message.metadata?.action === 'string' ? message.metadata.action : message.type;
-  const memory = state.memory.slice();
+  const memory = conversationOf(state, message.tenantId, message.threadId).slice();
   const requestOf = (prompt: string | undefined) => ({
     ...(def.systemMessage !== undefined ? { system: def.systemMessage } : {}),
     messages: [...memory, { role: 'user' as const, content: prompt ?? promptOf(message.content) }],

@@ -42,7 +42,7 @@ import { OrchestratorInbox } from './OrchestratorInbox.js';
 import { isPlainData, isPlainObject, parseOptions } from './parseOptions.js';
 import { Permissions, type Permission, type PermissionsOptions, type Principal } from './Permissions.js';
 import { StreamRouter, type OrchestrationRoute, type RouteRequest } from './StreamRouter.js';
-import { ThreadRegistry, type Thread } from './ThreadRegistry.js';
+import { ANY_USER, ThreadRegistry, type Thread } from './ThreadRegistry.js';
 import type { WorkflowDefinition } from './Workflow.js';
 import { WorkflowRunner, type RunStatus, type WorkflowRunRecord, type WorkflowRunResult } from './WorkflowRunner.js';
 
@@ -193,7 +193,6 @@ interface ResolvedScope {
 }
 
 const NAMESPACE = /^[A-Za-z][A-Za-z0-9_-]*$/;
-const ANY_USER = '*';
 const REQUEST_TYPES: ReadonlySet<string> = new Set(['task', 'query', 'handoff', 'handoff-return', 'status']);
 
 const OptionsSchema = z
@@ -481,9 +480,13 @@ export class Orchestrator {
     return this.system.ask<AgentDescription, AgentControlMessage>(this.refOf(agentId) as ActorRef<AgentControlMessage>, { type: 'agent.describe' }, { timeoutMs: this.defaultTimeoutMs });
   }
 
-  /** The agent's conversation memory. */
-  agentMemory(agentId: string): Promise<ChatMessage[]> {
-    return this.system.ask<ChatMessage[], AgentControlMessage>(this.refOf(agentId) as ActorRef<AgentControlMessage>, { type: 'agent.memory' }, { timeoutMs: this.defaultTimeoutMs });
+  /**
+   * The agent's conversation memory: of the scope's tenant and thread (a principal's tenant when
+   * one is given), or without a scope the conversation of messages that had neither.
+   */
+  async agentMemory(agentId: string, scope: CallScope = {}): Promise<ChatMessage[]> {
+    const s = await this.resolveScope(scope, 'read-history');
+    return this.system.ask<ChatMessage[], AgentControlMessage>(this.refOf(agentId) as ActorRef<AgentControlMessage>, { type: 'agent.memory', tenantId: s.tenantId, threadId: s.threadId }, { timeoutMs: this.defaultTimeoutMs });
   }
 
   private infoOf(agentId: string): AgentInfo | undefined {
@@ -650,6 +653,8 @@ export class Orchestrator {
     }
     const runner = this.workflowRunner(scope);
     const run = { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) };
+    // A run id that exists already is resumed (or its result returned) only for the tenant it ran for.
+    if (runner.getRun(runId) !== undefined) this.assertRunTenant(runId, scope);
     this.runningWorkflows.add(runId);
     try {
       if (runner.getRun(runId) !== undefined) return await runner.resume(runId, run);
@@ -664,15 +669,8 @@ export class Orchestrator {
   async resumeWorkflow(runId: string, options: Omit<WorkflowOptions, 'runId'> = {}): Promise<WorkflowRunResult> {
     this.assertRunning('resumeWorkflow');
     const recorded = (this.kv.get(this.workflowScopeKey(runId)) as ResolvedScope | undefined) ?? {};
-    if (options.principal !== undefined) {
-      const scope = await this.resolveScope(options, 'delegate');
-      if (recorded.tenantId !== undefined && recorded.tenantId !== scope.tenantId) {
-        throw new TenantIsolationError('ERR_TENANT_ISOLATION', `Workflow run ${runId} does not belong to tenant ${scope.tenantId}`, {
-          threadId: recorded.threadId ?? '',
-          tenantId: scope.tenantId ?? '',
-        });
-      }
-    }
+    // Always resolved: with requirePrincipal, a call without one is refused like any other.
+    this.assertRunTenant(runId, await this.resolveScope(options, 'delegate'));
     if (this.runningWorkflows.has(runId)) {
       throw new WorkflowError('ERR_WORKFLOW_ALREADY_RUNNING', `Workflow run ${runId} is already running in this orchestrator`, { runId });
     }
@@ -909,6 +907,19 @@ export class Orchestrator {
    * Checks the principal's permission, takes tenant and user from it, and makes sure the thread
    * belongs to them (creating it on first use).
    */
+  /**
+   * A recorded workflow run belongs to the tenant it started for: a caller of another tenant (or a
+   * tenant's caller for a run recorded without one) may neither resume it nor read its result.
+   */
+  private assertRunTenant(runId: string, scope: ResolvedScope): void {
+    const recorded = (this.kv.get(this.workflowScopeKey(runId)) as ResolvedScope | undefined) ?? {};
+    if (scope.tenantId === undefined || recorded.tenantId === scope.tenantId) return;
+    throw new TenantIsolationError('ERR_TENANT_ISOLATION', `Workflow run ${runId} does not belong to tenant ${scope.tenantId}`, {
+      threadId: recorded.threadId ?? '',
+      tenantId: scope.tenantId,
+    });
+  }
+
   private async resolveScope(options: CallScope & { timeoutMs?: number; signal?: AbortSignal }, permission: Permission): Promise<ResolvedScope> {
     // The common case (well-formed ids, no surprises) skips the schema; anything odd gets its precise error from it.
     const o = scopeLooksValid(options) ? options : parseOptions(ScopeSchema, pickScope(options), 'options');
@@ -1003,6 +1014,13 @@ export class Orchestrator {
         tenantId: scope.tenantId ?? '',
       });
     }
+    // A thread named by the message itself is checked as one named in the options would be (only
+    // an existing thread: a new one has no owner to take it from).
+    if (scope.threadId === undefined && message.threadId !== undefined && scope.tenantId !== undefined && this.threads.get(message.threadId) !== undefined) {
+      const thread = this.threads.get(message.threadId)!;
+      const userScoped = scope.userId !== undefined && thread.userId !== ANY_USER;
+      this.threads.assertOwnership({ tenantId: scope.tenantId, userId: scope.userId ?? ANY_USER }, message.threadId, userScoped ? 'user' : 'tenant');
+    }
     const out: AgentMessage = { ...message };
     if (scope.tenantId !== undefined) out.tenantId = scope.tenantId;
     if (scope.threadId !== undefined) out.threadId ??= scope.threadId;
@@ -1027,7 +1045,9 @@ export class Orchestrator {
     let message: AgentMessage;
     // Delegation hands over messages it has validated already: a structural check is enough here.
     if (isAgentMessageShaped(input)) {
-      message = { ...input, recipient: agentId };
+      // A message handed in (or returned by the previous stage) keeps its content and ids, but not
+      // another tenant's or thread's address: it is scoped like any message a caller sends.
+      message = { ...this.scoped(input, scope), recipient: agentId };
       if (action !== message.type) message.metadata = { ...message.metadata, action };
     } else {
       message = buildMessage({

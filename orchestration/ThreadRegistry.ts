@@ -40,6 +40,9 @@ const CreateSchema = z.strictObject({
   metadata: z.record(z.string(), z.custom<PlainData>((v) => isPlainData(v))).optional(),
 });
 
+/** The owner of a thread opened for a whole tenant rather than one user. */
+export const ANY_USER = '*';
+
 export class ThreadRegistry {
   private readonly store: KeyValueStore;
   private readonly prefix: string;
@@ -96,7 +99,9 @@ export class ThreadRegistry {
         { threadId, tenantId: p.tenantId, userId: p.userId },
       );
     }
-    if (scope === 'user' && thread.userId !== p.userId) {
+    // A thread opened for a whole tenant (owner '*': first used with a tenant and no user) is every
+    // user's of that tenant.
+    if (scope === 'user' && thread.userId !== p.userId && thread.userId !== ANY_USER) {
       throw new TenantIsolationError(
         'ERR_THREAD_NOT_OWNED',
         `Thread ${threadId} does not belong to user ${p.userId} of tenant ${p.tenantId}`,
