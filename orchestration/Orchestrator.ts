@@ -331,6 +331,9 @@ export class Orchestrator {
           threadId: request.threadId,
           tenantId: request.tenantId,
           userId: request.userId,
+          // A request that names its roles acts as that principal: its permissions are checked,
+          // and an orchestrator that requires a principal accepts it.
+          ...(request.roles !== undefined ? { principal: { tenantId: request.tenantId, userId: request.userId, roles: request.roles } } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
           ...(extra.handoffId ? { metadata: { handoffId: extra.handoffId } } : {}),
         }),
@@ -712,7 +715,10 @@ export class Orchestrator {
   // ---------------------------------------------------------------- threads and handoffs
 
   /** Creates a thread owned by `owner` (tenant and user). */
-  createThread(owner: { tenantId: string; userId: string }, init: { id?: string; title?: string } = {}): Promise<Thread> {
+  /** Opens a thread for `owner`; with a principal (required when the orchestrator requires one), only for its own tenant. */
+  async createThread(owner: { tenantId: string; userId: string }, init: { id?: string; title?: string } = {}, options: { principal?: Principal } = {}): Promise<Thread> {
+    this.assertRunning('createThread');
+    await this.resolveScope({ tenantId: owner.tenantId, ...options }, 'send');
     return this.threads.create(owner, init);
   }
 
@@ -734,12 +740,16 @@ export class Orchestrator {
     return this.handoffs.active(threadId, tenantId !== undefined ? { tenantId } : {});
   }
 
-  completeHandoff(threadId: string, result: { resultSummary: string; artifacts?: string[]; tenantId?: string }): Promise<Handoff> {
-    return this.handoffs.complete(threadId, result);
+  /** Completes the thread's active handoff; a principal's tenant (required when the orchestrator requires one) must own it. */
+  async completeHandoff(threadId: string, result: { resultSummary: string; artifacts?: string[]; tenantId?: string }, options: { principal?: Principal } = {}): Promise<Handoff> {
+    const scope = await this.resolveScope({ ...(result.tenantId !== undefined ? { tenantId: result.tenantId } : {}), ...options }, 'initiate-handoff');
+    return this.handoffs.complete(threadId, scope.tenantId !== undefined ? { ...result, tenantId: scope.tenantId } : result);
   }
 
-  cancelHandoff(threadId: string, reason: string, options: { tenantId?: string } = {}): Promise<Handoff> {
-    return this.handoffs.cancel(threadId, reason, options);
+  /** Cancels the thread's active handoff; a principal's tenant (required when the orchestrator requires one) must own it. */
+  async cancelHandoff(threadId: string, reason: string, options: { tenantId?: string; principal?: Principal } = {}): Promise<Handoff> {
+    const scope = await this.resolveScope(options, 'initiate-handoff');
+    return this.handoffs.cancel(threadId, reason, scope.tenantId !== undefined ? { tenantId: scope.tenantId } : {});
   }
 
   /** Seed 002's stream router: chunks from the active handoff's target, or from normal orchestration. */

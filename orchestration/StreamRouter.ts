@@ -15,6 +15,7 @@ export interface RouteRequest {
   userId: string;
   message: string | PlainData;
   signal?: AbortSignal;
+  /** The caller's roles: given, the request acts as the principal (tenantId, userId, roles). */
   roles?: readonly string[];
 }
 
