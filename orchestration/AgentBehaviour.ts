@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { defineActor } from '../actors/defineActor.js';
 import type { ActorContext } from '../actors/ActorContext.js';
 import type { ActorRef } from '../runtime/ActorRef.js';
-import { ActorNotFoundError } from '../runtime/errors.js';
+import { ActorNotFoundError, AskTimeoutError } from '../runtime/errors.js';
 import { A2AAgentClient } from './A2AAgentClient.js';
 import { agentKind, type AgentDefinition, type ExportReference, type ModelSpec, type ToolDefinition } from './AgentDefinition.js';
 import { describeError, errorCode } from './AgentInvoker.js';
@@ -140,6 +140,8 @@ export interface AgentHandlerContext {
 
 const REQUEST_TYPES: ReadonlySet<MessageType> = new Set(['task', 'query', 'handoff', 'handoff-return', 'status']);
 const DEFAULT_MEMORY_LIMIT = 50;
+/** The bound on a sub-request without a timeout of its own (its caller's cancellation ends it first). */
+const SUB_REQUEST_BOUND_MS = 3_600_000;
 
 // ---------------------------------------------------------------- per-thread runtime
 
@@ -636,14 +638,31 @@ function handlerContext(
         tenantId: message.tenantId,
         ...(options.action !== undefined ? { metadata: { action: options.action } } : {}),
       });
-      const onAbort = (): void => {
-        if (state.cancelTopic !== undefined) ctx.publish(state.cancelTopic, { type: 'cancel', agentId, messageId: request.id, reason: `${def.id} was cancelled` });
+      const cancelSub = (reason: string): void => {
+        if (state.cancelTopic !== undefined) ctx.publish(state.cancelTopic, { type: 'cancel', agentId, messageId: request.id, reason });
       };
+      // Without a timeout of its own, the sub-request lasts as long as this request does: its
+      // cancellation (the caller's deadline, or a cancel) ends both. The system's ask timeout is
+      // not the caller's deadline.
+      let onAbort!: () => void;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = (): void => {
+          cancelSub(`${def.id} was cancelled`);
+          reject(new AgentError('ERR_AGENT_CANCELLED', `Agent ${def.id} was cancelled while waiting for agent ${agentId}`, { agentId, messageId: request.id }));
+        };
+      });
+      aborted.catch(() => undefined);
       signal.addEventListener('abort', onAbort, { once: true });
+      const timeoutMs = options.timeoutMs ?? SUB_REQUEST_BOUND_MS;
       try {
-        const answer = await ctx.ask<AgentMessage>(ref, request, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : undefined);
+        const answer = await Promise.race([ctx.ask<AgentMessage>(ref, request, { timeoutMs }), aborted]);
         if (answer.type === 'error') throw agentErrorFromReply(answer, agentId);
         return answer.content;
+      } catch (err) {
+        if (!(err instanceof AskTimeoutError)) throw err;
+        // The sub-agent is still at work on an answer no one will read: it is cancelled.
+        cancelSub(`${def.id} stopped waiting after ${timeoutMs} ms`);
+        throw new AgentError('ERR_AGENT_TIMEOUT', `Agent ${agentId} did not answer agent ${def.id} within ${timeoutMs} ms`, { agentId, messageId: request.id });
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
