@@ -178,6 +178,11 @@ interface SavedOrchestratorSession {
   agents: AgentDefinition[];
   defaultAgent?: string;
   savedAt: number;
+  /**
+   * Each persistent agent's snapshot as it was when the session was saved: the store keeps only
+   * the latest per agent, and restoring an older session must bring back that session's state.
+   */
+  snapshots?: Record<string, { state: unknown; seq: number; behaviour?: string }>;
 }
 
 interface AgentEntry {
@@ -828,6 +833,15 @@ export class Orchestrator {
     this.requireStore('saveSession');
     const id = await this.system.saveSession(sessionId);
     const saved: SavedOrchestratorSession = { agents: [...this.agents.values()].map((e) => e.definition), savedAt: Date.now() };
+    if (this.persistAgents) {
+      const store = this.system.store!;
+      const snapshots: NonNullable<SavedOrchestratorSession['snapshots']> = {};
+      for (const def of saved.agents) {
+        const s = store.snapshots.load(def.id);
+        if (s !== undefined) snapshots[def.id] = { state: s.state, seq: s.seq, ...(s.behaviour !== undefined ? { behaviour: s.behaviour } : {}) };
+      }
+      saved.snapshots = snapshots;
+    }
     if (this.defaultAgentId !== undefined) saved.defaultAgent = this.defaultAgentId;
     await this.kv.put(this.sessionKey(id), saved);
     return id;
@@ -840,6 +854,12 @@ export class Orchestrator {
     const saved = this.kv.get(this.sessionKey(sessionId)) as SavedOrchestratorSession | undefined;
     if (saved === undefined) {
       throw new OrchestratorError('ERR_SESSION_NOT_FOUND', `No orchestrator session ${sessionId} in the store`, { sessionId });
+    }
+    // The session's own snapshots go back first (agents keep no durable mailbox: a snapshot is their
+    // whole state), so the agents restart as they were when it was saved, not as they were last.
+    const store = this.system.store!;
+    for (const [agentId, s] of Object.entries(saved.snapshots ?? {})) {
+      if (this.system.lookup(agentId) === undefined) await store.snapshots.save(agentId, s);
     }
     await this.system.restoreSession(sessionId);
     for (const def of saved.agents) {
