@@ -133,7 +133,7 @@ export async function startDashboard(system: ActorSystem, options: DashboardOpti
     res.once('close', () => inFlight.delete(res));
     if (stopping) {
       res.setHeader('connection', 'close');
-      sendError(res, new RequestError(503, 'ERR_SERVER_CLOSING', 'the server is closing: the request was not handled', {}));
+      sendError(res, new RequestError(503, 'ERR_SERVER_CLOSING', 'the server is closing: the request was not handled'));
       return;
     }
     route(req, res).catch((err: unknown) => {

@@ -6,6 +6,7 @@ import { parseMetrics, startSystem } from './helpers.js';
 
 const ACME = 'acme-key-0001';
 const GLOBEX = 'globex-key-0002';
+const ADMIN = 'admin-key-0003';
 
 interface Reply { status: number; body: { ok?: boolean; reply?: unknown; error?: { code: string; message: string; field?: string } } }
 
@@ -28,6 +29,8 @@ describe('gateway', () => {
     await system.spawn(Tally, { id: 'shared' });
     dash = await startDashboard(system, {
       apiKeys: { acme: ACME, globex: { keys: [GLOBEX], actors: ['shared'] } },
+      // With tenants, the dashboard's own routes (/metrics here) need an admin key.
+      adminKey: ADMIN,
       gatewayLimits: { maxBodyBytes: 4096 },
     });
   });
@@ -128,7 +131,7 @@ describe('gateway', () => {
   });
 
   it('counts its requests in the metrics', async () => {
-    const m = parseMetrics(await (await fetch(`${dash.url}metrics`)).text());
+    const m = parseMetrics(await (await fetch(`${dash.url}metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text());
     expect(m.get('troupe_gateway_requests_total{route="/actors/:id/tell",status="202"}')).toBeGreaterThanOrEqual(2);
     expect(m.get('troupe_gateway_requests_total{route="/actors/:id/tell",status="401"}')).toBeGreaterThanOrEqual(2);
   });
