@@ -13,7 +13,14 @@ export function parseCli<T>(schema: ZodType<T>, values: unknown): T {
 
 /** An integer given as text on the command line. */
 export const intArg = (min: number, max: number) =>
-  z.union([z.number(), z.string().trim().regex(/^-?\d+$/, 'must be a whole number').transform(Number)]).pipe(z.number().int().min(min).max(max));
+  // A preprocess rather than a union: a union's failure reads only "Invalid input".
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
+    z.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number' : undefined) })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

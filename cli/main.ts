@@ -45,6 +45,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander has printed it (or the help)
+    // The reader went away (`troupe history | head`): not a failure, as for any Unix filter.
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 0;
     const message = err instanceof TroupeError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`troupe: ${message}\n`);
     if (process.env.TROUPE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
