@@ -484,7 +484,10 @@ export class ActorCell {
         this.state = r;
       }
       handled++;
-      if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
+      if (durable !== undefined) {
+        if (this.currentSeq !== 0) this.durableDone();
+        else if (reply !== SIGNAL) durable.handledUnlogged(this.state);
+      }
       if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - this.sampleAt, performance.now() - timedAt);
       if (this.status !== Status.Ready) break;
     }
@@ -520,6 +523,7 @@ export class ActorCell {
         this.handled++;
         this.node.handledTotal++;
         if (this.currentSeq !== 0) this.durableDone();
+        else this.persistence?.handledUnlogged(this.state);
         this.afterTurn();
       },
       (err) => {

@@ -297,6 +297,7 @@ export class ActorSystem {
       capacity: options.mailbox?.capacity, overflow: options.mailbox?.overflow, groups: options.groups, throughput: options.throughput,
       persistent: options.persistent === undefined || options.persistent === false ? undefined : options.persistent === true ? {} : options.persistent,
     };
+    if (typeof options.placement === 'object') spec.pinned = options.placement.worker;
     if (spec.persistent !== undefined && this.options.persistence === undefined) {
       throw new InvalidOptionError(`actor '${id}' is persistent but the system has no persistence configured (ActorSystem.start({ persistence: { path } }))`, { actor: id, option: 'persistent' });
     }
@@ -353,7 +354,8 @@ export class ActorSystem {
         const b = await loadBehaviour(spec.behaviour);
         this.node.knowBehaviour(b);
         if (this.registry.has(spec.id)) return this.registry.get(spec.id)!.ref(spec.id);
-        const node = this.place(spec.id, undefined);
+        // A pinned actor goes back to its worker when this system has it; the rest are placed anew.
+        const node = this.place(spec.id, spec.pinned !== undefined && spec.pinned <= this.options.workers ? { worker: spec.pinned } : undefined);
         const ref = new ActorRef(spec.id, node, spec.behaviour);
         this.registry.addSpawned(spec.id, node, spec.behaviour, spec, ref);
         return this.startSpec(spec, node, ref);

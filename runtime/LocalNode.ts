@@ -886,8 +886,10 @@ export class LocalNode implements RefHost {
       return true;
     }
     if (err instanceof Error && err.name === 'SupervisorEscalation') {
-      // A root supervisor gave up: report and stop it (its children are already stopped).
-      this.emitEvent({ type: 'root-escalation', actor: cell.id, worker: this.id, cause: errorToWire(err) });
+      // A supervisor gave up (its children are already stopped). A root one is the top of its tree:
+      // reported as such. One started as an ordinary child of a plain actor is not: it stops, and
+      // its parent (which may watch it) decides; the rest of the system goes on.
+      if (cell.parent === undefined) this.emitEvent({ type: 'root-escalation', actor: cell.id, worker: this.id, cause: errorToWire(err) });
       this.stopCell(cell, 'escalated');
       return true;
     }

@@ -33,6 +33,8 @@ export interface SpawnSpec {
   parentRef?: ActorRef;
   /** Its number among its parent's children (see ActorCell.slot). */
   slot?: number;
+  /** The worker it was pinned to (`placement: { worker }`), for restoring a session where it was. */
+  pinned?: number;
 }
 
 /**

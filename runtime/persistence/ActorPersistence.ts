@@ -107,12 +107,17 @@ export class ActorPersistence {
     return state;
   }
 
-  /** Journal an event; resolves once committed. */
+  /**
+   * Journal an event; resolves once committed. The state has the event applied already (see
+   * CellContext.persist), so the event's seq counts from now: a snapshot taken before the commit
+   * resolves must record it, or a replay would apply the event a second time. (The snapshot is
+   * written after the event in the same environment, so it cannot be durable without it.)
+   */
   persistEvent(event: unknown): Promise<number> {
-    return this.store.journal.append(this.actorId, event).then((seq) => {
-      if (seq > this.eventSeq) this.eventSeq = seq;
-      return seq;
-    });
+    const committed = this.store.journal.append(this.actorId, event);
+    const seq = this.store.journal.lastSeq(this.actorId);
+    if (seq > this.eventSeq) this.eventSeq = seq;
+    return committed;
   }
 
   /** A logged message was handled (or failed for good). */
@@ -131,6 +136,18 @@ export class ActorPersistence {
     }
     this.sinceSnapshot++;
     if ((this.every > 0 && this.sinceSnapshot >= this.every) || (this.intervalMs > 0 && Date.now() - this.lastSnapshotAt >= this.intervalMs)) {
+      void this.snapshot(state);
+    }
+  }
+
+  /**
+   * A message that is not in a durable log was handled (the actor keeps snapshots without a durable
+   * mailbox): the snapshot cadence counts it, as processed() counts logged ones.
+   */
+  handledUnlogged(state: unknown): void {
+    if (this.mailbox || (!this.snapshots && !this.eventSourced)) return;
+    this.sinceSnapshot++;
+    if ((this.every > 0 && this.sinceSnapshot >= this.every) || (!this.eventSourced && this.intervalMs > 0 && Date.now() - this.lastSnapshotAt >= this.intervalMs)) {
       void this.snapshot(state);
     }
   }
