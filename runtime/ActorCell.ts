@@ -248,6 +248,9 @@ export class ActorCell {
       // No snapshot: init, then every event in the journal (once per incarnation of the id).
       p.replayed = true;
       this.afterInitHook = (s) => p.replayEvents(s, apply);
+    } else if (p !== undefined && apply !== undefined) {
+      // A restart: the journal still holds the truth (see ActorPersistence.rebuild).
+      this.afterInitHook = (s) => p.rebuild(s, apply);
     }
     let r: unknown;
     try {

@@ -94,6 +94,7 @@ export class ActorSystem {
           this.events.push({ type: 'alert', alert, actions: actions.map((a) => a.kind), at: Date.now() });
           if (this.state === 'running') this.node.publish('troupe.alerts', alert, undefined);
         },
+        actorExists: (id) => this.registry.has(id),
       }, this.log);
     }
     this.node.lookupHook = (id) => this.registry.get(id)?.ref(id);

@@ -12,6 +12,8 @@ export interface MonitorEffects {
   setBackpressure(on: boolean): void;
   recycleWorker(worker: number): void;
   publishAlert(alert: Alert, actions: readonly PolicyAction[]): void;
+  /** Whether the actor still runs (the monitor forgets one that stopped). */
+  actorExists(id: string): boolean;
 }
 
 /**
@@ -46,6 +48,11 @@ export class SystemMonitor {
     }
     for (const [behaviour, waitP99Ms] of waits) {
       this.health.recordAgent({ actorId: `behaviour:${behaviour}@${workerId}`, workerId, handled: 0, failed: 0, mailboxWaitP99Ms: waitP99Ms, askRoundTripP99Ms: 0, at: now });
+    }
+    // An actor that stopped sends no more figures: its alerts would stay raised for good.
+    for (const alert of this.health.current()) {
+      const id = alert.subject.actorId;
+      if (id !== undefined && !id.startsWith('behaviour:') && !this.effects.actorExists(id)) this.health.forgetActor(id);
     }
   }
 

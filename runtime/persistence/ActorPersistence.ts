@@ -108,6 +108,23 @@ export class ActorPersistence {
   }
 
   /**
+   * Event sourcing, after a restart of the same actor (its handler failed): its journal is still
+   * the truth, so the state is rebuilt from the latest snapshot (or `init`'s state) and the events
+   * after it, as a recovery does. Without this, a restart would start from `init` alone and the next
+   * snapshot would make the loss of every journaled event permanent.
+   */
+  rebuild(initState: unknown, apply: (state: unknown, event: unknown) => unknown): unknown {
+    const snap = this.store.readLatest((txn) => this.store.snapshots.load(this.actorId, txn));
+    let state = initState;
+    this.eventSeq = 0;
+    if (snap !== undefined && snap.behaviour === this.behaviour) {
+      state = snap.state;
+      this.eventSeq = typeof snap.meta?.eventSeq === 'number' ? snap.meta.eventSeq : 0;
+    }
+    return this.replayEvents(state, apply);
+  }
+
+  /**
    * Journal an event; resolves once committed. The state has the event applied already (see
    * CellContext.persist), so the event's seq counts from now: a snapshot taken before the commit
    * resolves must record it, or a replay would apply the event a second time. (The snapshot is
