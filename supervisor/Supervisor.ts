@@ -88,7 +88,10 @@ export function defineSupervisor<A = void>(def: SupervisorDefinition<A>): Behavi
       const id = childIdOf(ctx, signal.ref.id);
       if (!state.plan.child(id)) return;
       if (signal.type === 'child-failed') {
-        await perform(state, state.plan.childExited(id, { error: signal.error }), ctx);
+        // A nested supervisor that gave up exits with `shutdown`, as in OTP (reached max restart
+        // intensity): a permanent one is restarted, a transient or temporary one is not.
+        const gaveUp = (signal.error as { name?: unknown } | undefined)?.name === 'SupervisorEscalation';
+        await perform(state, state.plan.childExited(id, gaveUp ? 'shutdown' : { error: signal.error }), ctx);
         return;
       }
       // terminated
