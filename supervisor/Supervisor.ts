@@ -91,7 +91,7 @@ export function defineSupervisor<A = void>(def: SupervisorDefinition<A>): Behavi
         // A nested supervisor that gave up exits with `shutdown`, as in OTP (reached max restart
         // intensity): a permanent one is restarted, a transient or temporary one is not.
         const gaveUp = (signal.error as { name?: unknown } | undefined)?.name === 'SupervisorEscalation';
-        await perform(state, state.plan.childExited(id, gaveUp ? 'shutdown' : { error: signal.error }), ctx);
+        await perform(state, state.plan.childExited(id, gaveUp ? { shutdown: signal.error } : { error: signal.error }), ctx);
         return;
       }
       // terminated
