@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SystemStoppedError, type ActorRef } from '../../index.js';
-import { Fragile, Patient, Root, type MemberMsg } from '../fixtures/supervision/tree.js';
+import { Fragile, Patient, Root, RootWithTransient, type MemberMsg } from '../fixtures/supervision/tree.js';
 import { eventsOf, eventually, journalOf, refOf, rejection, startSystem, waitForEvents, withSystem } from './helpers.js';
 
 /**
@@ -140,6 +140,22 @@ describe('restart intensity and escalation', () => {
       expect(eventsOf(system, 'supervisor-restart').map((e) => e.delayMs)).toEqual([150, 300]);
       expect(first).toBeGreaterThanOrEqual(140);
       expect(second).toBeGreaterThanOrEqual(290);
+    });
+  });
+
+  it('a transient nested supervisor that gives up is not restarted by its parent (it exits with shutdown, as in OTP)', async () => {
+    await withSystem(async (system) => {
+      const root = await system.spawn(RootWithTransient, { id: 'root' });
+      // Fragile allows 2 restarts: the third failure makes it give up.
+      for (let i = 0; i < 3; i++) {
+        const a = await refOf<MemberMsg>(system, 'root/sub/a');
+        a.tell('boom');
+        await waitForEvents(system, i < 2 ? 'supervisor-restart' : 'supervisor-escalate', i < 2 ? i + 1 : 1, (e) => e.actor === 'root/sub');
+      }
+      const kids = await eventually(async () => (await root.ask({ type: 'which-children' })) as Child[], (k) => k[0]?.status !== 'running', 2000);
+      expect(kids.map((c) => [c.id, c.status])).toEqual([['sub', 'stopped']]);
+      expect(eventsOf(system, 'supervisor-restart', (e) => e.actor === 'root')).toEqual([]);
+      expect(system.exists('root/sub')).toBe(false);
     });
   });
 });
