@@ -719,7 +719,6 @@ export class Orchestrator {
 
   // ---------------------------------------------------------------- threads and handoffs
 
-  /** Creates a thread owned by `owner` (tenant and user). */
   /** Opens a thread for `owner`; with a principal (required when the orchestrator requires one), only for its own tenant. */
   async createThread(owner: { tenantId: string; userId: string }, init: { id?: string; title?: string } = {}, options: { principal?: Principal } = {}): Promise<Thread> {
     this.assertRunning('createThread');
@@ -934,10 +933,6 @@ export class Orchestrator {
   }
 
   /**
-   * Checks the principal's permission, takes tenant and user from it, and makes sure the thread
-   * belongs to them (creating it on first use).
-   */
-  /**
    * A recorded workflow run belongs to the tenant it started for: a caller of another tenant (or a
    * tenant's caller for a run recorded without one) may neither resume it nor read its result.
    */
@@ -950,6 +945,10 @@ export class Orchestrator {
     });
   }
 
+  /**
+   * Checks the principal's permission, takes tenant and user from it, and makes sure the thread
+   * belongs to them (creating it on first use).
+   */
   private async resolveScope(options: CallScope & { timeoutMs?: number; signal?: AbortSignal }, permission: Permission): Promise<ResolvedScope> {
     // The common case (well-formed ids, no surprises) skips the schema; anything odd gets its precise error from it.
     const o = scopeLooksValid(options) ? options : parseOptions(ScopeSchema, pickScope(options), 'options');
@@ -987,9 +986,15 @@ export class Orchestrator {
         if (!(err instanceof ThreadError && err.code === 'ERR_THREAD_EXISTS')) throw err;
       }
     }
-    const thread = this.threads.get(threadId) ?? existing;
-    const userScoped = userId !== undefined && thread !== undefined && thread.userId !== ANY_USER;
-    this.threads.assertOwnership({ tenantId, userId: userId ?? ANY_USER }, threadId, userScoped ? 'user' : 'tenant');
+    this.assertThreadAccess(threadId, tenantId, userId);
+  }
+
+  /**
+   * The thread is the tenant's, and the user's when a user is named (a thread opened for the whole
+   * tenant, owner '*', is every user's: see ThreadRegistry.assertOwnership).
+   */
+  private assertThreadAccess(threadId: string, tenantId: string, userId: string | undefined): void {
+    this.threads.assertOwnership({ tenantId, userId: userId ?? ANY_USER }, threadId, userId !== undefined ? 'user' : 'tenant');
   }
 
   private callOptions(options: { timeoutMs?: number; signal?: AbortSignal }): { timeoutMs?: number; signal?: AbortSignal } {
@@ -1047,9 +1052,7 @@ export class Orchestrator {
     // A thread named by the message itself is checked as one named in the options would be (only
     // an existing thread: a new one has no owner to take it from).
     if (scope.threadId === undefined && message.threadId !== undefined && scope.tenantId !== undefined && this.threads.get(message.threadId) !== undefined) {
-      const thread = this.threads.get(message.threadId)!;
-      const userScoped = scope.userId !== undefined && thread.userId !== ANY_USER;
-      this.threads.assertOwnership({ tenantId: scope.tenantId, userId: scope.userId ?? ANY_USER }, message.threadId, userScoped ? 'user' : 'tenant');
+      this.assertThreadAccess(message.threadId, scope.tenantId, scope.userId);
     }
     const out: AgentMessage = { ...message };
     if (scope.tenantId !== undefined) out.tenantId = scope.tenantId;

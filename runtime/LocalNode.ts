@@ -68,15 +68,15 @@ export function nextSampleInterval(every: number, sinceLastMs: number): number {
   return every > MIN_SAMPLE_EVERY ? every >> 1 : MIN_SAMPLE_EVERY;
 }
 
+/** How long a thread relays an ask for an actor that migrated away (see forward). */
+const RELAY_TIMEOUT_MS = 3_600_000;
+
 /**
  * Everything one thread knows: its actors, its run queue, its ends of the rings to every other
  * thread, and the asks it is waiting on. The main thread and every worker run one. The hot path
  * (tell to a local actor, run a turn) touches only this object and the cell: no locks, no
  * allocation per message, no hop through the main thread.
  */
-/** How long a thread relays an ask for an actor that migrated away (see forward). */
-const RELAY_TIMEOUT_MS = 3_600_000;
-
 export class LocalNode implements RefHost {
   readonly id: number;
   readonly workers: number;
@@ -775,20 +775,24 @@ export class LocalNode implements RefHost {
     return spawnChildOf(this, parent, behaviour, options);
   }
 
-  /** Stop an actor anywhere. */
-  stopRef(ref: ActorRef, reason: string): void {
+  /**
+   * Stop an actor anywhere; with `done`, it runs once the actor has stopped (or cannot be reached:
+   * on another thread the stop is then a request that is answered).
+   */
+  stopRef(ref: ActorRef, reason: string, done?: () => void): void {
     let node = ref.node;
     if (node === this.id) {
       // The ref's own cell when it is live (as tell does): a numbered child's id is not built.
       const own = ref._cell as ActorCell | undefined;
       const cell = own !== undefined && own.status <= Status.Stopping ? own : this.cells.get(ref.id);
-      if (cell !== undefined) { this.stopCell(cell, reason); return; }
+      if (cell !== undefined) { this.stopCell(cell, reason, done); return; }
       // It may have migrated away: the stop follows it as its messages do.
       const moved = this.migrations.forwards.get(ref.id);
-      if (moved === undefined) return;
+      if (moved === undefined) { done?.(); return; }
       node = moved;
     }
-    void this.control(node, { t: 'stop', id: ref.id, reason }).catch(() => undefined);
+    if (done === undefined) void this.control(node, { t: 'stop', id: ref.id, reason }).catch(() => undefined);
+    else this.control(node, { t: 'stop', id: ref.id, reason }, true).then(done, done);
   }
 
   /**
@@ -797,38 +801,20 @@ export class LocalNode implements RefHost {
    * their stop request), so that a parent's postStop comes after its children's, as in OTP.
    */
   stopChildren(children: Child[], reason: string, done?: () => void): void {
-    if (done === undefined) {
-      for (const c of children) {
-        if (c instanceof ActorRef) this.stopRef(c, reason);
-        else this.stopCell(c, reason);
-      }
-      return;
-    }
     let pending = 1;
-    const one = (): void => { if (--pending === 0) done(); };
+    const one = done === undefined ? undefined : (): void => { if (--pending === 0) done(); };
     for (const c of children) {
       if (c instanceof ActorRef) {
-        pending++;
-        this.stopRefThen(c, reason, one);
+        if (one !== undefined) pending++;
+        this.stopRef(c, reason, one);
       } else {
         // Most children stop at once: only one still stopping (an async postStop, a handler in
         // flight) is waited for, so a parent of a million children keeps no million callbacks.
         this.stopCell(c, reason);
-        if (c.status !== Status.Stopped) { pending++; this.stopCell(c, reason, one); }
+        if (one !== undefined && c.status !== Status.Stopped) { pending++; this.stopCell(c, reason, one); }
       }
     }
-    one();
-  }
-
-  /** Stop an actor by ref and run `done` when it has stopped (or cannot be reached). */
-  private stopRefThen(ref: ActorRef, reason: string, done: () => void): void {
-    if (ref.node === this.id) {
-      const own = ref._cell as ActorCell | undefined;
-      const cell = own !== undefined && own.status <= Status.Stopping ? own : this.cells.get(ref.id);
-      if (cell !== undefined) { this.stopCell(cell, reason, done); return; }
-    }
-    // On another thread, or moved on from here (the stop request follows it, see onControl).
-    this.control(ref.node, { t: 'stop', id: ref.id, reason }, true).then(done, done);
+    one?.();
   }
 
   // Stopping, pausing and resuming: see node/ActorShutdown.ts.

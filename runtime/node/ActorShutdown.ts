@@ -143,9 +143,7 @@ export class ActorShutdown {
     cell.suspended = false;
     cell.paused = true;
     // Its children stop first; resume (the supervisor's next step) then finds their names free.
-    const children = cell.children?.takeAll();
-    if (children !== undefined && children.length > 0) this.node.stopChildren(children, 'parent-stopped', () => this.pauseAfterChildren(cell, reason, wasReady, done));
-    else this.pauseAfterChildren(cell, reason, wasReady, done);
+    this.node.stopChildren(cell.children?.takeAll() ?? [], 'parent-stopped', () => this.pauseAfterChildren(cell, reason, wasReady, done));
   }
 
   private pauseAfterChildren(cell: ActorCell, reason: string, wasReady: boolean, done: () => void): void {

@@ -69,8 +69,8 @@ export class LinksAndWatches {
     if (links !== undefined) {
       cell.links = undefined;
       for (const other of links.values()) {
-        if (other.node === node.id) node.cells.get(other.id)?.links?.delete(cell.id);
-        else (pending ??= []).push(node.control(other.node, { t: 'unlink', id: other.id, other: cell.id }, true).catch(() => undefined));
+        const p = this.unlink(cell, other);
+        if (other.node !== node.id) (pending ??= []).push(p);
       }
     }
     const watching = cell.watching;

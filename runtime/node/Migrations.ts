@@ -75,9 +75,10 @@ export class Migrations {
       done(new InvalidOptionError(`actor '${id}' has ${cell.parked.length} offers waiting for room in its mailbox; it migrates once they are accepted`, { actor: id, parked: cell.parked.length }));
       return;
     }
-    if (cell.queued + (cell.stashed?.length ?? 0) / 3 > MIGRATE_MAX_QUEUED) {
+    const queued = cell.queued + (cell.stashed?.length ?? 0) / 3;
+    if (queued > MIGRATE_MAX_QUEUED) {
       // The packet crosses one ring in one frame: refuse before anything is taken apart.
-      done(new InvalidOptionError(`actor '${id}' has ${cell.queued} queued messages; at most ${MIGRATE_MAX_QUEUED} migrate with it`, { actor: id, queued: cell.queued }));
+      done(new InvalidOptionError(`actor '${id}' has ${queued} queued and stashed messages; at most ${MIGRATE_MAX_QUEUED} migrate with it`, { actor: id, queued }));
       return;
     }
     if (cell.suspended || node.current === cell || cell.children !== undefined && cell.children.size > 0) {
@@ -174,4 +175,3 @@ export class Migrations {
     else loadBehaviour(p.behaviour).then(ready, (err) => { node.finishStop(cell, 'behaviour-load-failed'); done(err); });
   }
 }
-

@@ -68,7 +68,7 @@ export class ActorPersistence {
     if (snap !== undefined && snap.behaviour === this.behaviour) {
       this.restored = { state: snap.state };
       this.lastProcessed = this.lastAcked = snap.seq;
-      this.eventSeq = typeof snap.meta?.eventSeq === 'number' ? snap.meta.eventSeq : 0;
+      this.eventSeq = eventSeqOf(snap);
     }
     if (!this.mailbox) return [];
     const out: { message: Durable; sender: ActorRef | undefined }[] = [];
@@ -115,13 +115,9 @@ export class ActorPersistence {
    */
   rebuild(initState: unknown, apply: (state: unknown, event: unknown) => unknown): unknown {
     const snap = this.store.readLatest((txn) => this.store.snapshots.load(this.actorId, txn));
-    let state = initState;
-    this.eventSeq = 0;
-    if (snap !== undefined && snap.behaviour === this.behaviour) {
-      state = snap.state;
-      this.eventSeq = typeof snap.meta?.eventSeq === 'number' ? snap.meta.eventSeq : 0;
-    }
-    return this.replayEvents(state, apply);
+    const own = snap !== undefined && snap.behaviour === this.behaviour;
+    this.eventSeq = own ? eventSeqOf(snap) : 0;
+    return this.replayEvents(own ? snap.state : initState, apply);
   }
 
   /**
@@ -183,4 +179,9 @@ export class ActorPersistence {
     for (let s = this.lastAcked + 1; s <= seq; s++) void this.store.mailboxes.ack(this.actorId, s).catch(() => undefined);
     if (seq > this.lastAcked) this.lastAcked = seq;
   }
+}
+
+/** The last journaled event a snapshot's state includes (0: none, or no event sourcing). */
+function eventSeqOf(snap: { meta?: Record<string, unknown> | undefined }): number {
+  return typeof snap.meta?.eventSeq === 'number' ? snap.meta.eventSeq : 0;
 }
