@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { createLogger } from '../../runtime/logger.js';
+import { ActorSystem } from '../../index.js';
 import { Store } from '../../store/index.js';
+import { Sink } from '../actors/crossworker.js';
 import { result, type BenchContext, type BenchResult } from '../harness.js';
 import { wants, type ListedSuite } from '../select.js';
 import { median } from '../baselines/index.js';
@@ -21,6 +23,8 @@ interface Scale {
   queries: number;
   restoreActors: number;
   restorePerActor: number;
+  durableMessages: number;
+  durableRounds: number;
 }
 
 const FULL: Scale = {
@@ -33,6 +37,8 @@ const FULL: Scale = {
   queries: 200,
   restoreActors: 5000,
   restorePerActor: 10,
+  durableMessages: 50_000,
+  durableRounds: 5,
 };
 
 const QUICK: Scale = {
@@ -41,6 +47,8 @@ const QUICK: Scale = {
   historyEntries: 200_000,
   queries: 60,
   restoreActors: 1000,
+  durableMessages: 20_000,
+  durableRounds: 3,
 };
 
 function tempDir(label: string): string {
@@ -264,16 +272,80 @@ async function restoreRead(ctx: BenchContext, scale: Scale, dirs: string[]): Pro
   );
 }
 
+/**
+ * A durable actor end to end: tells from the main thread to a persistent actor on a worker, each
+ * appended to its LMDB mailbox before delivery and removed once handled, fsync on, until an ask
+ * confirms all were handled. The baseline is the storage work alone: the same puts and removes
+ * issued raw from one thread in turns of the same size, until the last commits.
+ */
+async function durableActor(ctx: BenchContext, scale: Scale, dirs: string[]): Promise<BenchResult> {
+  const troupeDir = tempDir('durable-actor');
+  const rawDir = tempDir('durable-actor-raw');
+  dirs.push(troupeDir, rawDir);
+  const n = scale.durableMessages;
+  const system = await ActorSystem.start({ workers: 1, persistence: { path: troupeDir }, logLevel: 'silent', monitoring: false });
+  const raw = rawEnv(rawDir, false);
+  const rawLog: Database = raw.openDB({ name: 'mailbox' });
+  try {
+    const sink = await system.spawn(Sink, { id: 'durable-sink', persistent: true, placement: { worker: 1 } });
+    let sent = 0;
+    const troupeRound = async () => {
+      for (let i = 0; i < n; i++) sink.tell(i);
+      sent += n;
+      const seen = await sink.ask<number>('get', { timeoutMs: 120_000 });
+      if (seen !== sent) throw new Error(`durable-actor bench: the actor saw ${seen} of ${sent} messages`);
+    };
+    let seq = 0;
+    const TURN = 1000;
+    const rawRound = async () => {
+      let last: Promise<boolean> | undefined;
+      for (let done = 0; done < n; done += TURN) {
+        const first = seq + 1;
+        for (let i = 0; i < TURN; i++) last = rawLog.put(['durable-sink', ++seq], done + i);
+        for (let k = first; k <= seq; k++) last = rawLog.remove(['durable-sink', k]);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      await last;
+    };
+    await troupeRound();
+    await rawRound();
+    const t: number[] = [];
+    const r: number[] = [];
+    for (let round = 0; round < scale.durableRounds; round++) {
+      const order: Array<[() => Promise<void>, number[]]> = round % 2 === 0 ? [[troupeRound, t], [rawRound, r]] : [[rawRound, r], [troupeRound, t]];
+      for (const [run, into] of order) {
+        const t0 = performance.now();
+        await run();
+        into.push(performance.now() - t0);
+      }
+      ctx.progress('durable actor', round + 1, scale.durableRounds);
+    }
+    return result({
+      suite: SUITE,
+      name: 'durable-actor',
+      metric: `throughput (${n.toLocaleString('en-US')} tells to one persistent actor, fsync; median of ${scale.durableRounds})`,
+      value: Math.round(n / (median(t) / 1000)),
+      unit: 'msg/s',
+      baseline: 'raw-lmdb-put-then-remove',
+      baselineValue: Math.round(n / (median(r) / 1000)),
+    });
+  } finally {
+    await system.stop();
+    await raw.close();
+  }
+}
+
 export const storeSuite: ListedSuite = {
   name: SUITE,
-  benchmarks: ['durable-append', 'history-query-by-agent', 'restore-read'],
-  description: 'LMDB persistence: durable mailbox appends, history queries by agent and restore reads, each against raw lmdb-js',
+  benchmarks: ['durable-append', 'durable-actor', 'history-query-by-agent', 'restore-read'],
+  description: 'LMDB persistence: durable mailbox appends, a durable actor end to end, history queries by agent and restore reads, each against raw lmdb-js',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const scale = ctx.quick ? QUICK : FULL;
     const dirs: string[] = [];
     const results: BenchResult[] = [];
     try {
       if (wants(ctx, 'durable-append')) results.push(await durableAppend(ctx, scale, dirs));
+      if (wants(ctx, 'durable-actor')) results.push(await durableActor(ctx, scale, dirs));
       if (wants(ctx, 'history-query-by-agent')) results.push(await historyByAgent(ctx, scale, dirs));
       if (wants(ctx, 'restore-read')) results.push(await restoreRead(ctx, scale, dirs));
       return results;
