@@ -28,7 +28,6 @@ interface CellExtras {
   paused?: boolean;
   supervised?: boolean;
   notBroadcastable?: boolean;
-  sampleAt?: number;
   failures?: number;
   restarts?: number;
   incarnation?: number;
@@ -42,6 +41,9 @@ interface CellExtras {
 }
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
+const STATUS_BITS = 3;
+const SCHEDULED = 4;
+const SUSPENDED = 8;
 
 /** What admit() answers for a message that is not to be queued. */
 const REFUSED = Symbol('troupe.refused');
@@ -59,23 +61,28 @@ const DEFAULT_RESTART_WINDOW_MS = 10_000;
  * `suspended` and is not scheduled, however many messages arrive.
  */
 export class ActorCell {
-  status: Status = Status.Starting;
-  scheduled = false;
-  private susp = false;
+  /**
+   * Status (two bits), SCHEDULED and SUSPENDED in one small integer: an idle actor pays one field
+   * for the three, and `enqueue` tests "ready, not scheduled, not suspended" in one comparison.
+   */
+  private f: number = Status.Starting;
+  get status(): Status { return this.f & STATUS_BITS; }
+  set status(v: Status) { this.f = (this.f & ~STATUS_BITS) | v; }
+  get scheduled(): boolean { return (this.f & SCHEDULED) !== 0; }
+  set scheduled(v: boolean) { this.f = v ? this.f | SCHEDULED : this.f & ~SCHEDULED; }
   /** An async handler (or init) is in flight: the cell is not scheduled until it settles. */
-  get suspended(): boolean { return this.susp; }
+  get suspended(): boolean { return (this.f & SUSPENDED) !== 0; }
   set suspended(v: boolean) {
-    if (v === this.susp) return;
-    this.susp = v;
+    if (v === this.suspended) return;
+    this.f = v ? this.f | SUSPENDED : this.f & ~SUSPENDED;
     // The node keeps suspended cells in a set: its stats look at them and the run queue only, never
     // at every actor (a worker may hold a million idle ones).
     if (v) this.node.suspendedCells.add(this);
     else this.node.suspendedCells.delete(this);
   }
-  /** A sampled message: how many shifts until it is taken (0: none); its enqueue time is in x. */
-  private sampleLeft = 0;
-  /** The scheduler pass this cell last ran in (a batch runs each cell at most once). */
-  lastPass = 0;
+  /** The scheduler pass this cell last ran in (a batch runs each cell at most once). Kept by the mailbox: only a cell with one is scheduled. */
+  get lastPass(): number { return this.mb === undefined ? 0 : this.mb.lastPass; }
+  set lastPass(v: number) { this.mailbox.lastPass = v; }
   state: unknown = undefined;
   private mb: Mailbox | undefined;
   /** The queue, made on first use: an actor that is never sent anything costs no queue. */
@@ -86,7 +93,9 @@ export class ActorCell {
   get queued(): number {
     return this.mb === undefined ? 0 : this.mb.size;
   }
-  handled = 0;
+  /** Messages handled so far (kept by the mailbox: an actor never sent anything has handled none). */
+  get handled(): number { return this.mb === undefined ? 0 : this.mb.handled; }
+  set handled(v: number) { this.mailbox.handled = v; }
   private ctxCache: CellContext | undefined;
   private refCache: ActorRef | undefined;
 
@@ -123,9 +132,6 @@ export class ActorCell {
   /** Pool actors take task inputs only, never broadcasts. */
   get broadcastable(): boolean { return this.x?.notBroadcastable !== true; }
   set broadcastable(v: boolean) { if (!v || this.x !== undefined) (this.x ??= {}).notBroadcastable = !v; }
-  /** When the sampled message was enqueued (see sampleLeft). */
-  private get sampleAt(): number { return this.x?.sampleAt ?? 0; }
-  private set sampleAt(v: number) { (this.x ??= {}).sampleAt = v; }
   get failures(): number { return this.x?.failures ?? 0; }
   set failures(v: number) {
     (this.x ??= {}).failures = v;
@@ -314,9 +320,10 @@ export class ActorCell {
       message = admitted;
     }
     mb.push(message, sender, reply);
-    if (this.sampleLeft === 0 && --this.node.sampleCountdown === 0) this.startSample(mb);
-    if (!this.scheduled && !this.suspended && this.status === Status.Ready) {
-      this.scheduled = true;
+    if (mb.sampleLeft === 0 && --this.node.sampleCountdown === 0) this.startSample(mb);
+    // Ready, not scheduled, not suspended.
+    if (this.f === Status.Ready) {
+      this.f = Status.Ready | SCHEDULED;
       this.node.schedule(this);
     }
   }
@@ -344,8 +351,8 @@ export class ActorCell {
 
   /** The message just queued is timed (see LocalNode.sampleCountdown). */
   private startSample(mb: Mailbox): void {
-    this.sampleLeft = mb.size;
-    this.sampleAt = this.node.takeSample();
+    mb.sampleLeft = mb.size;
+    mb.sampleAt = this.node.takeSample();
   }
 
   /** Apply the overflow policy; true when the new message should still be queued. */
@@ -455,7 +462,7 @@ export class ActorCell {
       mb.shift();
       let m = mb.message;
       let timedAt = 0;
-      if (this.sampleLeft !== 0 && --this.sampleLeft === 0) timedAt = performance.now();
+      if (mb.sampleLeft !== 0 && --mb.sampleLeft === 0) timedAt = performance.now();
       if (durable !== undefined && m instanceof Durable) {
         this.currentSeq = m.seq;
         m = m.message;
@@ -491,11 +498,11 @@ export class ActorCell {
         if (this.currentSeq !== 0) this.durableDone();
         else if (reply !== SIGNAL) durable.handledUnlogged(this.state);
       }
-      if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - this.sampleAt, performance.now() - timedAt);
+      if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - mb.sampleAt, performance.now() - timedAt);
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;
-    this.handled += handled;
+    mb.handled += handled;
     node.handledTotal += handled;
     if (this.parked !== undefined) this.admitParked();
     this.afterTurn();

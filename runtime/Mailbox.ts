@@ -14,6 +14,16 @@ export class Mailbox {
   message: unknown = undefined;
   sender: unknown = undefined;
   reply: unknown = undefined;
+  // The actor's counters that only matter once it has been sent something, kept here so an actor
+  // that never was pays no field for them (see ActorCell).
+  /** Messages handled. */
+  handled = 0;
+  /** The scheduler pass the actor last ran in. */
+  lastPass = 0;
+  /** A sampled message: how many shifts until it is taken (0: none). */
+  sampleLeft = 0;
+  /** When the sampled message was enqueued. */
+  sampleAt = 0;
 
   push(message: unknown, sender: unknown, reply: unknown): void {
     let buf = this.buf;
