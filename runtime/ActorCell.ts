@@ -60,7 +60,7 @@ const DEFAULT_RESTART_WINDOW_MS = 10_000;
  * An actor never handles two messages at once: while an async handler is pending the cell is
  * `suspended` and is not scheduled, however many messages arrive.
  */
-export class ActorCell {
+export class ActorCell extends ActorRef {
   /**
    * Status (two bits), SCHEDULED and SUSPENDED in one small integer: an idle actor pays one field
    * for the three, and `enqueue` tests "ready, not scheduled, not suspended" in one comparison.
@@ -77,8 +77,8 @@ export class ActorCell {
     this.f = v ? this.f | SUSPENDED : this.f & ~SUSPENDED;
     // The node keeps suspended cells in a set: its stats look at them and the run queue only, never
     // at every actor (a worker may hold a million idle ones).
-    if (v) this.node.suspendedCells.add(this);
-    else this.node.suspendedCells.delete(this);
+    if (v) this.host.suspendedCells.add(this);
+    else this.host.suspendedCells.delete(this);
   }
   /** The scheduler pass this cell last ran in (a batch runs each cell at most once). Kept by the mailbox: only a cell with one is scheduled. */
   get lastPass(): number { return this.mb === undefined ? 0 : this.mb.lastPass; }
@@ -97,7 +97,6 @@ export class ActorCell {
   get handled(): number { return this.mb === undefined ? 0 : this.mb.handled; }
   set handled(v: number) { this.mailbox.handled = v; }
   private ctxCache: CellContext | undefined;
-  private refCache: ActorRef | undefined;
 
   /**
    * What most actors never use lives in one side object made on first use: an idle actor then
@@ -123,8 +122,8 @@ export class ActorCell {
   get paused(): boolean { return this.x?.paused === true; }
   set paused(v: boolean) {
     if (v || this.x !== undefined) (this.x ??= {}).paused = v;
-    if (v) this.node.pausedCells.add(this);
-    else this.node.pausedCells.delete(this);
+    if (v) this.host.pausedCells.add(this);
+    else this.host.pausedCells.delete(this);
   }
   /** Started by a supervisor: failures go to the parent instead of the default restart. */
   get supervised(): boolean { return this.x?.supervised === true; }
@@ -135,13 +134,13 @@ export class ActorCell {
   get failures(): number { return this.x?.failures ?? 0; }
   set failures(v: number) {
     (this.x ??= {}).failures = v;
-    if (v > 0) this.node.failedCells.add(this);
+    if (v > 0) this.host.failedCells.add(this);
   }
 
   /** A message failed here: counted on the actor and in its node's total. */
   countFailure(): void {
     this.failures++;
-    this.node.failuresTotal++;
+    this.host.failuresTotal++;
   }
   get restarts(): number { return this.x?.restarts ?? 0; }
   set restarts(v: number) { (this.x ??= {}).restarts = v; }
@@ -171,23 +170,29 @@ export class ActorCell {
   set parked(v: ParkedOffer[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).parked = v; }
 
   constructor(
-    readonly node: LocalNode,
+    /** The thread's node this actor lives on (the ref's `node` is that node's number). */
+    readonly host: LocalNode,
     /** The id, or for a numbered child spawned on its parent's thread, its number (see Children). */
     private readonly key: string | number,
-    public behaviour: Behaviour,
+    /** The behaviour it runs (the ref's `behaviour` is its key). */
+    public def: Behaviour,
     readonly args: unknown,
     readonly parent: ActorRef | undefined,
     throughput?: number,
     capacity?: number,
   ) {
+    // The cell is its actor's ref on this thread: one object per actor, not two (see
+    // ARCHITECTURE.md, "What an idle actor costs").
+    super(typeof key === 'string' ? key : undefined, host.id, def.key);
+    this._cell = this;
     // Most actors take the node's throughput and an unbounded mailbox: those cost no field.
-    if (throughput !== undefined && throughput !== node.settings.throughput) (this.x ??= {}).throughput = throughput;
+    if (throughput !== undefined && throughput !== host.settings.throughput) (this.x ??= {}).throughput = throughput;
     if (capacity !== undefined && capacity !== Number.POSITIVE_INFINITY) (this.x ??= {}).capacity = capacity;
   }
 
   /** Messages handled per turn before the scheduler moves on. */
   get throughput(): number {
-    return this.x?.throughput ?? this.node.settings.throughput;
+    return this.x?.throughput ?? this.host.settings.throughput;
   }
 
   /** The mailbox's bound (Infinity: unbounded). */
@@ -201,25 +206,15 @@ export class ActorCell {
     return typeof k === 'number' ? k : 0;
   }
 
-  /** The id (kept by the ref once built: see ActorRef.id). */
-  get id(): string {
+  /** The id; a numbered child's is written out on first read and kept (see ActorRef.id). */
+  override get id(): string {
     const k = this.key;
-    return typeof k === 'string' ? k : this.ref.id;
+    return typeof k === 'string' ? k : (this._id ??= childId(this.parent!.id, k));
   }
 
-  /** @internal the id written out, for the ref to keep */
-  idText(): string {
-    const k = this.key;
-    return typeof k === 'string' ? k : childId(this.parent!.id, k);
-  }
-
+  /** The actor's ref: the cell itself. */
   get ref(): ActorRef {
-    if (this.refCache === undefined) {
-      const k = this.key;
-      this.refCache = new ActorRef(typeof k === 'string' ? k : undefined, this.node.id, this.behaviour.key);
-      this.refCache._cell = this;
-    }
-    return this.refCache;
+    return this;
   }
 
   get ctx(): CellContext {
@@ -238,7 +233,7 @@ export class ActorCell {
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
   start(onStarted?: (err?: unknown) => void): void {
     const p = this.persistence;
-    const apply = this.behaviour.applyEvent;
+    const apply = this.def.applyEvent;
     if (p !== undefined && apply !== undefined) p.eventSourced = true;
     const restored = p?.restored;
     if (restored !== undefined) {
@@ -262,7 +257,7 @@ export class ActorCell {
     try {
       // The context is made on first use: an init that does not take it (and an actor that never
       // gets a message) costs no context object.
-      const init = this.behaviour.init;
+      const init = this.def.init;
       r = init.length >= 2 ? init(this.args, this.ctx) : (init as (a: unknown) => unknown)(this.args);
     } catch (err) {
       this.startFailed(err, onStarted);
@@ -300,9 +295,9 @@ export class ActorCell {
   }
 
   private startFailed(err: unknown, onStarted?: (err?: unknown) => void): void {
-    this.node.log.error({ err, actor: this.id, behaviour: this.behaviour.name, worker: this.node.id }, 'actor init failed');
+    this.host.log.error({ err, actor: this.id, behaviour: this.def.name, worker: this.host.id }, 'actor init failed');
     onStarted?.(err);
-    this.node.stopCell(this, `init-failed: ${(err as Error)?.message ?? String(err)}`);
+    this.host.stopCell(this, `init-failed: ${(err as Error)?.message ?? String(err)}`);
     // A stop asked for during an async init was left pending (stopCell does not start a second
     // one): the stop finishes now, and whoever awaits it is released.
     this.afterTurn();
@@ -314,17 +309,17 @@ export class ActorCell {
     // A bound, the history and a durable log are rare, and handled out of line (as is starting a
     // sample): the common path stays small enough for V8 to inline into a sender's loop.
     const x = this.x;
-    if ((x !== undefined && (x.capacity !== undefined || x.persistence !== undefined)) || this.node.history !== undefined) {
+    if ((x !== undefined && (x.capacity !== undefined || x.persistence !== undefined)) || this.host.history !== undefined) {
       const admitted = this.admit(message, sender, reply, committed, mb);
       if (admitted === REFUSED) return;
       message = admitted;
     }
     mb.push(message, sender, reply);
-    if (mb.sampleLeft === 0 && --this.node.sampleCountdown === 0) this.startSample(mb);
+    if (mb.sampleLeft === 0 && --this.host.sampleCountdown === 0) this.startSample(mb);
     // Ready, not scheduled, not suspended.
     if (this.f === Status.Ready) {
       this.f = Status.Ready | SCHEDULED;
-      this.node.schedule(this);
+      this.host.schedule(this);
     }
   }
 
@@ -339,7 +334,7 @@ export class ActorCell {
     // watches that make them.
     if (reply === SIGNAL) return message;
     if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return REFUSED;
-    if (this.node.history !== undefined) this.node.record(this.id, message, sender);
+    if (this.host.history !== undefined) this.host.record(this.id, message, sender);
     const p = x?.persistence;
     if (p !== undefined && p.mailbox) {
       const j = p.journal(message, sender);
@@ -352,7 +347,7 @@ export class ActorCell {
   /** The message just queued is timed (see LocalNode.sampleCountdown). */
   private startSample(mb: Mailbox): void {
     mb.sampleLeft = mb.size;
-    mb.sampleAt = this.node.takeSample();
+    mb.sampleAt = this.host.takeSample();
   }
 
   /** Apply the overflow policy; true when the new message should still be queued. */
@@ -379,16 +374,16 @@ export class ActorCell {
       default: {
         const err = new MailboxFullError(
           `mailbox of actor '${this.id}' is full (capacity ${this.capacity}); message '${type}' rejected`,
-          { actor: this.id, messageType: type, capacity: this.capacity, worker: this.node.id },
+          { actor: this.id, messageType: type, capacity: this.capacity, worker: this.host.id },
         );
         if (reply !== undefined) {
-          this.node.replyError(reply, err);
+          this.host.replyError(reply, err);
           return false;
         }
         // A sender on this thread's stack gets the error; a message that came in a frame from
         // another thread, or from a timer, has no one to throw to: a dead letter with the reason.
-        if (!this.node.senderless) throw err;
-        this.node.deadLetter(this.id, message, 'mailbox-full', sender, undefined);
+        if (!this.host.senderless) throw err;
+        this.host.deadLetter(this.id, message, 'mailbox-full', sender, undefined);
         return false;
       }
     }
@@ -398,19 +393,19 @@ export class ActorCell {
   private dropped(message: unknown, sender: ActorRef | undefined, reply: unknown, how: 'dropped-newest' | 'dropped-oldest'): void {
     if (reply !== undefined && reply !== SIGNAL) {
       const type = messageTypeOf(message);
-      this.node.replyError(reply, new MailboxFullError(
+      this.host.replyError(reply, new MailboxFullError(
         `mailbox of actor '${this.id}' is full (capacity ${this.capacity}); message '${type}' ${how === 'dropped-newest' ? 'dropped (drop-newest)' : 'dropped to make room (drop-oldest)'}`,
-        { actor: this.id, messageType: type, capacity: this.capacity, worker: this.node.id, policy: how === 'dropped-newest' ? 'drop-newest' : 'drop-oldest' },
+        { actor: this.id, messageType: type, capacity: this.capacity, worker: this.host.id, policy: how === 'dropped-newest' ? 'drop-newest' : 'drop-oldest' },
       ));
     }
-    this.node.deadLetter(this.id, message, `mailbox-full:${how}`, sender, undefined);
+    this.host.deadLetter(this.id, message, `mailbox-full:${how}`, sender, undefined);
   }
 
   /**
    * Accept a message when the mailbox has room, else park it until it has: `accepted` runs at that
    * moment. This is the backpressure `offer` gives producers outside the system.
    */
-  offer(message: unknown, sender: ActorRef | undefined, accepted: () => void, rejected: (err: unknown) => void): void {
+  admitOffer(message: unknown, sender: ActorRef | undefined, accepted: () => void, rejected: (err: unknown) => void): void {
     if (this.queued < this.capacity && this.parked === undefined) {
       // A durable actor accepts once the message is committed to its log.
       let durable: Promise<void> | undefined;
@@ -436,19 +431,19 @@ export class ActorCell {
   }
 
   validate(message: unknown): unknown {
-    const schema = this.behaviour.messages;
+    const schema = this.def.messages;
     if (schema === undefined) return message;
     const r = schema.safeParse(message);
     if (r.success) return r.data;
-    throw validationError(this.id, this.behaviour.name, message, r.error.issues);
+    throw validationError(this.id, this.def.name, message, r.error.issues);
   }
 
   /** Handle up to `throughput` messages; called by the scheduler only. */
   run(): void {
     this.scheduled = false;
-    const node = this.node;
+    const node = this.host;
     const mb = this.mailbox;
-    const receive = this.behaviour.receive;
+    const receive = this.def.receive;
     // A receive declared with (state) or (state, message) cannot see a context: none is made for
     // it (an actor that handles one message then idles saves the object). Others, rest parameters
     // included, get it. A context made already (by init, kept in the state) is kept up to date.
@@ -498,7 +493,7 @@ export class ActorCell {
         if (this.currentSeq !== 0) this.durableDone();
         else if (reply !== SIGNAL) durable.handledUnlogged(this.state);
       }
-      if (timedAt !== 0) node.recordTiming(this.behaviour.name, timedAt - mb.sampleAt, performance.now() - timedAt);
+      if (timedAt !== 0) node.recordTiming(this.def.name, timedAt - mb.sampleAt, performance.now() - timedAt);
       if (this.status !== Status.Ready) break;
     }
     node.current = undefined;
@@ -516,7 +511,7 @@ export class ActorCell {
   }
 
   private signal(sig: Signal): unknown {
-    const h = this.behaviour.onSignal;
+    const h = this.def.onSignal;
     if (h === undefined) return undefined;
     return h(this.state, sig, this.ctx);
   }
@@ -531,7 +526,7 @@ export class ActorCell {
         this.suspended = false;
         if (next !== undefined) this.state = next;
         this.handled++;
-        this.node.handledTotal++;
+        this.host.handledTotal++;
         if (this.currentSeq !== 0) this.durableDone();
         else this.persistence?.handledUnlogged(this.state);
         this.afterTurn();
@@ -552,12 +547,12 @@ export class ActorCell {
     if (this.status === Status.Ready) {
       if (this.queued > 0 && !this.scheduled) {
         this.scheduled = true;
-        this.node.schedule(this);
+        this.host.schedule(this);
       }
     } else if (this.status === Status.Stopping && this.pendingStopReason !== undefined) {
       const reason = this.pendingStopReason;
       this.pendingStopReason = undefined;
-      this.node.finishStop(this, reason);
+      this.host.finishStop(this, reason);
     }
   }
 
@@ -570,20 +565,20 @@ export class ActorCell {
     this.countFailure();
     const type = messageTypeOf(message);
     const error = new ActorFailedError(
-      `actor '${this.id}' failed handling '${type}' on worker ${this.node.id}: ${(err as Error)?.message ?? String(err)}`,
-      { actor: this.id, messageType: type, worker: this.node.id, behaviour: this.behaviour.name },
+      `actor '${this.id}' failed handling '${type}' on worker ${this.host.id}: ${(err as Error)?.message ?? String(err)}`,
+      { actor: this.id, messageType: type, worker: this.host.id, behaviour: this.def.name },
       err,
     );
-    if (reply !== undefined && reply !== SIGNAL) this.node.replyError(reply, error);
-    this.node.log.warn({ err, actor: this.id, messageType: type, worker: this.node.id, sender: sender?.id }, 'actor handler failed');
-    this.node.deadLetter(this.id, message, 'handler-failed', sender, undefined);
+    if (reply !== undefined && reply !== SIGNAL) this.host.replyError(reply, error);
+    this.host.log.warn({ err, actor: this.id, messageType: type, worker: this.host.id, sender: sender?.id }, 'actor handler failed');
+    this.host.deadLetter(this.id, message, 'handler-failed', sender, undefined);
     // A stop was asked for while this message was in hand: the actor stops as asked (the caller's
     // afterTurn finishes it), and its links hear the stop's reason then. Restarting it here would
     // lose the stop, and whoever awaits it.
     if (this.status === Status.Stopping) return;
     // A crash is an exit: linked actors hear of it whatever the supervisor then does.
-    this.node.propagateExit(this, `crashed: ${(err as Error)?.message ?? String(err)}`);
-    if (this.node.supervise(this, err, type)) return;
+    this.host.propagateExit(this, `crashed: ${(err as Error)?.message ?? String(err)}`);
+    if (this.host.supervise(this, err, type)) return;
     this.restartInPlace(err, type);
   }
 
@@ -600,9 +595,9 @@ export class ActorCell {
     const reply = ctx.replyTo;
     if (this.suspended && reply !== undefined && reply !== SIGNAL) {
       const type = messageTypeOf(ctx.message);
-      this.node.replyError(reply, new ActorFailedError(
-        `actor '${this.id}' was ${reason} while handling '${type}' on worker ${this.node.id}`,
-        { actor: this.id, messageType: type, worker: this.node.id, behaviour: this.behaviour.name },
+      this.host.replyError(reply, new ActorFailedError(
+        `actor '${this.id}' was ${reason} while handling '${type}' on worker ${this.host.id}`,
+        { actor: this.id, messageType: type, worker: this.host.id, behaviour: this.def.name },
       ));
     }
     ctx.detach();
@@ -616,17 +611,17 @@ export class ActorCell {
     times.push(now);
     while (times.length > 0 && times[0]! < now - DEFAULT_RESTART_WINDOW_MS) times.shift();
     if (times.length > DEFAULT_MAX_RESTARTS) {
-      this.node.emitEvent({ type: 'gave-up', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
-      this.node.stopCell(this, 'restart-intensity');
+      this.host.emitEvent({ type: 'gave-up', actor: this.id, worker: this.host.id, cause: errorToWire(cause), messageType });
+      this.host.stopCell(this, 'restart-intensity');
       return;
     }
     this.restarts++;
-    this.node.emitEvent({ type: 'restart', actor: this.id, worker: this.node.id, cause: errorToWire(cause), messageType });
+    this.host.emitEvent({ type: 'restart', actor: this.id, worker: this.host.id, cause: errorToWire(cause), messageType });
     if (this.hasTimers) this.ctx.timers.cancelAll();
     // A new incarnation: the old one's children go with it (as an OTP process's linked children do).
     this.beginIncarnation('restarted');
     this.suspended = false;
-    if (this.children !== undefined) this.node.stopChildren(this.children.takeAll(), 'parent-stopped');
+    if (this.children !== undefined) this.host.stopChildren(this.children.takeAll(), 'parent-stopped');
     this.status = Status.Starting;
     this.start();
   }

@@ -27,15 +27,19 @@ function requireHost(): RefHost {
  * an actor on the same worker and from an actor on another worker; refs travel inside messages.
  */
 export class ActorRef<M = unknown> {
-  /** @internal the local cell, cached by the node when the actor lives on this thread */
+  /**
+   * @internal the local cell, cached by the node when the actor lives on this thread. A local
+   * actor's own ref is its cell (ActorCell extends ActorRef), whose `_cell` is itself.
+   */
   _cell: unknown = undefined;
   /** Phantom field so refs to different message types do not unify. */
   declare readonly _messageType?: M;
 
-  private _id: string | undefined;
+  /** @internal the id; a cell (see ActorCell.id) writes a numbered child's out on first read */
+  _id: string | undefined;
 
   constructor(
-    /** undefined only for a numbered child's own ref: its cell writes the id out on first use */
+    /** undefined only for a cell: it answers `id` itself */
     id: string | undefined,
     /** @internal the thread the actor lives on (0 = main thread); updated when it migrates */
     public node: number,
@@ -45,13 +49,9 @@ export class ActorRef<M = unknown> {
     this._id = id;
   }
 
-  /**
-   * The actor's id, unique in the system. A numbered child's (`parent/n`) is built when first read:
-   * spawning a million children should not build a million strings nobody reads. Its cell is then
-   * still `_cell` (code that clears `_cell` reads the id first).
-   */
+  /** The actor's id, unique in the system. */
   get id(): string {
-    return (this._id ??= (this._cell as { idText(): string }).idText());
+    return this._id!;
   }
 
   /** Fire and forget. Inside an actor the sender is that actor. */
@@ -83,6 +83,11 @@ export class ActorRef<M = unknown> {
 
   toJSON(): { id: string; worker: number } {
     return { id: this.id, worker: this.node };
+  }
+
+  /** What `console.log` and `util.inspect` show: the id, not the actor's internals (a local actor's ref is its cell). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 

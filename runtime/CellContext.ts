@@ -20,7 +20,7 @@ export class CellContext implements ActorContext<unknown> {
   private readonly selfRef: ActorRef;
 
   constructor(private readonly cell: ActorCell) {
-    this.node = cell.node;
+    this.node = cell.host;
     this.selfRef = cell.ref;
   }
 
@@ -31,12 +31,12 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   get self(): ActorRef { return this.cell.ref; }
-  get worker(): number { return this.cell.node.id; }
+  get worker(): number { return this.cell.host.id; }
   get parent(): ActorRef | undefined { return this.cell.parent; }
 
   get log(): Logger {
-    return (this.logCache ??= this.cell.node.log.child({
-      actor: this.cell.id, behaviour: this.cell.behaviour.name, worker: this.cell.node.id,
+    return (this.logCache ??= this.cell.host.log.child({
+      actor: this.cell.id, behaviour: this.cell.def.name, worker: this.cell.host.id,
     }));
   }
 
@@ -52,9 +52,9 @@ export class CellContext implements ActorContext<unknown> {
     const r = this.replyTo;
     if (r !== undefined) {
       this.replyTo = undefined; // one answer per message
-      this.cell.node.reply(r, value);
+      this.cell.host.reply(r, value);
     } else if (this.sender !== undefined) {
-      this.cell.node.tell(this.sender, value, this.cell.ref);
+      this.cell.host.tell(this.sender, value, this.cell.ref);
     }
   }
 
@@ -63,32 +63,32 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   ask<R = unknown, T = unknown>(target: ActorRef<T>, message: T, options?: AskOptions): Promise<R> {
-    return this.cell.node.ask(target as ActorRef, message, options, this.cell.ref) as Promise<R>;
+    return this.cell.host.ask(target as ActorRef, message, options, this.cell.ref) as Promise<R>;
   }
 
   spawn<CM, CA>(behaviour: Behaviour<any, CM, CA>, options?: SpawnOptions<CA>): ActorRef<CM> {
-    return this.cell.node.spawnChild(this.cell, behaviour, options) as ActorRef<CM>;
+    return this.cell.host.spawnChild(this.cell, behaviour, options) as ActorRef<CM>;
   }
 
   stop(child?: ActorRef): void {
     if (child === undefined || child === this.selfRef) {
-      this.cell.node.stopCell(this.cell, 'normal');
+      this.cell.host.stopCell(this.cell, 'normal');
       return;
     }
     if (this.cell.children?.hasRef(child) !== true) {
-      if (child.id === this.cell.id) { this.cell.node.stopCell(this.cell, 'normal'); return; }
+      if (child.id === this.cell.id) { this.cell.host.stopCell(this.cell, 'normal'); return; }
       throw new InvalidOptionError(`actor '${this.cell.id}' can only stop itself or its children, not '${child.id}'`, {
         actor: this.cell.id, target: child.id,
       });
     }
-    this.cell.node.stopRef(child, 'normal');
+    this.cell.host.stopRef(child, 'normal');
   }
 
-  watch(target: ActorRef): Promise<void> { return this.cell.node.watch(target, this.cell.ref); }
-  unwatch(target: ActorRef): Promise<void> { return this.cell.node.unwatch(target, this.cell.ref); }
+  watch(target: ActorRef): Promise<void> { return this.cell.host.watch(target, this.cell.ref); }
+  unwatch(target: ActorRef): Promise<void> { return this.cell.host.unwatch(target, this.cell.ref); }
 
-  link(target: ActorRef): Promise<void> { return this.cell.node.link(this.cell, target); }
-  unlink(target: ActorRef): Promise<void> { return this.cell.node.unlink(this.cell, target); }
+  link(target: ActorRef): Promise<void> { return this.cell.host.link(this.cell, target); }
+  unlink(target: ActorRef): Promise<void> { return this.cell.host.unlink(this.cell, target); }
 
   stash(): void {
     (this.cell.stashed ??= []).push(this.message, this.sender, this.replyTo);
@@ -102,32 +102,32 @@ export class CellContext implements ActorContext<unknown> {
     this.cell.mailbox.unshiftAll(s);
   }
 
-  subscribe(topic: string): void { this.cell.node.subscribe(topic, this.cell); }
-  unsubscribe(topic: string): void { this.cell.node.unsubscribe(topic, this.cell); }
-  publish(topic: string, message: unknown): void { this.cell.node.publish(topic, message, this.cell.ref); }
+  subscribe(topic: string): void { this.cell.host.subscribe(topic, this.cell); }
+  unsubscribe(topic: string): void { this.cell.host.unsubscribe(topic, this.cell); }
+  publish(topic: string, message: unknown): void { this.cell.host.publish(topic, message, this.cell.ref); }
 
   broadcast(message: unknown, options?: { group?: string }): void {
-    this.cell.node.broadcast(message, options?.group, this.cell.ref);
+    this.cell.host.broadcast(message, options?.group, this.cell.ref);
   }
 
   /** @internal supervisors: take a child down for a restart (see LocalNode.pauseCell). */
   pauseChild(ref: ActorRef): Promise<void> {
-    return this.cell.node.control(ref.node, { t: 'pause', id: ref.id, reason: 'restart' }, true).then(() => undefined);
+    return this.cell.host.control(ref.node, { t: 'pause', id: ref.id, reason: 'restart' }, true).then(() => undefined);
   }
 
   /** @internal supervisors: start a paused child again. */
   resumeChild(ref: ActorRef): Promise<void> {
-    return this.cell.node.control(ref.node, { t: 'resume', id: ref.id }, true).then(() => undefined);
+    return this.cell.host.control(ref.node, { t: 'resume', id: ref.id }, true).then(() => undefined);
   }
 
   /** @internal publish a system event (supervisor decisions). */
   emit(event: Record<string, unknown>): void {
-    this.cell.node.emitEvent({ worker: this.cell.node.id, ...event });
+    this.cell.host.emitEvent({ worker: this.cell.host.id, ...event });
   }
 
   persist(event: unknown): Promise<void> {
     const cell = this.cell;
-    const apply = cell.behaviour.applyEvent;
+    const apply = cell.def.applyEvent;
     if (cell.persistence === undefined || apply === undefined) {
       return Promise.reject(new InvalidOptionError(`actor '${cell.id}' cannot persist events: it needs { persistent: true } and a behaviour with applyEvent`, { actor: cell.id, option: 'persistent' }));
     }
@@ -137,7 +137,7 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   lookup<T = unknown>(id: string): Promise<ActorRef<T> | undefined> {
-    return this.cell.node.lookup(id) as Promise<ActorRef<T> | undefined>;
+    return this.cell.host.lookup(id) as Promise<ActorRef<T> | undefined>;
   }
 }
 
@@ -150,14 +150,14 @@ class CellTimers implements Timers<unknown> {
     this.cancel(key);
     this.active.set(key, setTimeout(() => {
       this.active.delete(key);
-      this.cell.node.deliverLocal(this.cell, message, undefined, undefined);
+      this.cell.host.deliverLocal(this.cell, message, undefined, undefined);
     }, delayMs));
   }
 
   repeat(key: string, intervalMs: number, message: unknown): void {
     this.cancel(key);
     this.active.set(key, setInterval(() => {
-      this.cell.node.deliverLocal(this.cell, message, undefined, undefined);
+      this.cell.host.deliverLocal(this.cell, message, undefined, undefined);
     }, intervalMs));
   }
 

@@ -1,9 +1,12 @@
-import { ActorRef } from './ActorRef.js';
-import type { ActorCell } from './ActorCell.js';
+import type { ActorRef } from './ActorRef.js';
+import { ActorCell } from './ActorCell.js';
 import { childNumberAt } from './ChildId.js';
 import { hashId } from './Placement.js';
 
-/** A child: its cell when it lives on the parent's thread, its ref when it lives elsewhere. */
+/**
+ * A child: its cell when it lives on the parent's thread, its ref when it lives elsewhere. A cell is
+ * a ref too (ActorCell extends ActorRef): tell them apart with `instanceof ActorCell`.
+ */
 export type Child = ActorCell | ActorRef;
 
 /**
@@ -11,8 +14,8 @@ export type Child = ActorCell | ActorRef;
  * a child spawned without a name is `parent/n` by that number, and is found by it. That is what
  * lets a numbered child on the parent's own thread exist without an id string and without an
  * entry in any string-keyed map: it sits at its number here (see CellIndex), and its id is
- * written out only when something asks for it. Spawning a million children then costs two
- * objects each (cell and ref) and an array slot.
+ * written out only when something asks for it. Spawning a million children then costs one
+ * object each (the cell, which is also the ref) and an array slot.
  *
  * Numbers are never reused, not even across the parent's restarts: a child of the previous
  * incarnation may still be stopping under the same number.
@@ -82,7 +85,7 @@ export class Children {
     if (c === undefined) return 0;
     // Child n may be a named one (its id is its name): compare ids, without building a numbered
     // cell's (it is `own/n` by construction).
-    if (c instanceof ActorRef) return c.id === id ? n : 0;
+    if (!(c instanceof ActorCell)) return c.id === id ? n : 0;
     return c.childNumber === n || c.id === id ? n : 0;
   }
 
@@ -139,7 +142,7 @@ export class Children {
     const numbers: number[] = [];
     for (let i = this.head; i < this.entries.length; i++) {
       const c = this.entries[i];
-      if (c instanceof ActorRef && c.node === node) { gone.push(c); numbers.push(this.base + i); }
+      if (c !== undefined && !(c instanceof ActorCell) && c.node === node) { gone.push(c); numbers.push(this.base + i); }
     }
     for (let k = 0; k < gone.length; k++) {
       this.removeNumber(numbers[k]!);
@@ -170,7 +173,7 @@ export class Children {
     const entries = this.entries;
     for (let i = this.head; i < entries.length; i++) {
       const c = entries[i];
-      if (c !== undefined && !(c instanceof ActorRef)) yield c;
+      if (c instanceof ActorCell) yield c;
     }
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AskOptions, Signal } from '../actors/ActorContext.js';
 import type { Behaviour } from '../actors/Behaviour.js';
 import { ActorRef, setRefHost, type RefHost } from './ActorRef.js';
-import { SIGNAL, Status, validationError, type ActorCell } from './ActorCell.js';
+import { ActorCell, SIGNAL, Status, validationError } from './ActorCell.js';
 import {
   ActorFailedError, ActorNotFoundError, AskTimeoutError, SystemStoppedError,
   errorFromWire, errorToWire, type WireError,
@@ -212,7 +212,7 @@ export class LocalNode implements RefHost {
     if (cell !== undefined && cell.status <= Status.Ready) {
       const t = typeof message;
       if (t === 'object' ? message !== null : t === 'function' || t === 'symbol' || t === 'bigint') assertTransferable(message, { actor: target.id, messageType: messageTypeOf(message) });
-      cell.enqueue(cell.behaviour.messages === undefined ? message : cell.validate(message), sender, undefined);
+      cell.enqueue(cell.def.messages === undefined ? message : cell.validate(message), sender, undefined);
       return;
     }
     this.route(Kind.Tell, target, message, sender, 0, undefined);
@@ -285,8 +285,8 @@ export class LocalNode implements RefHost {
         this.deadLetter(target.id, message, 'unknown-actor', sender, reply);
         return;
       }
-      const m = cell.behaviour.messages === undefined ? message : cell.validate(message);
-      if (kind === Kind.Tell && corr !== 0) cell.offer(m, sender, () => this.settle(corr, undefined, true), (err) => this.settle(corr, err, false));
+      const m = cell.def.messages === undefined ? message : cell.validate(message);
+      if (kind === Kind.Tell && corr !== 0) cell.admitOffer(m, sender, () => this.settle(corr, undefined, true), (err) => this.settle(corr, err, false));
       else cell.enqueue(m, sender, reply);
       return;
     }
@@ -655,7 +655,7 @@ export class LocalNode implements RefHost {
         }
         const reply = kind === Kind.Ask ? new RemoteReply(origin, corr) : undefined;
         let m = value;
-        if (cell.behaviour.messages !== undefined && (flags & (VALIDATED >>> 16)) === 0) {
+        if (cell.def.messages !== undefined && (flags & (VALIDATED >>> 16)) === 0) {
           try {
             m = cell.validate(value);
           } catch (err) {
@@ -670,7 +670,7 @@ export class LocalNode implements RefHost {
         }
         if (kind === Kind.Tell && corr !== 0) {
           const link = this.out[origin]!;
-          cell.offer(m, sender, () => {
+          cell.admitOffer(m, sender, () => {
             link.send(Kind.Reply, undefined, undefined, corr, null);
             this.markDirty(link);
           }, (err) => this.sendReplyError(origin, corr, err));
@@ -804,7 +804,7 @@ export class LocalNode implements RefHost {
     let pending = 1;
     const one = done === undefined ? undefined : (): void => { if (--pending === 0) done(); };
     for (const c of children) {
-      if (c instanceof ActorRef) {
+      if (!(c instanceof ActorCell)) {
         if (one !== undefined) pending++;
         this.stopRef(c, reason, one);
       } else {

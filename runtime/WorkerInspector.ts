@@ -16,7 +16,7 @@ export interface InspectionApi {
 export function exposeInspection(node: LocalNode, port: MessagePort): void {
   const api: InspectionApi = {
     actors: () => [...node.cells.values()].map((c) => ({
-      id: c.id, behaviour: c.behaviour.name, mailbox: c.queued, handled: c.handled, failures: c.failures,
+      id: c.id, behaviour: c.def.name, mailbox: c.queued, handled: c.handled, failures: c.failures,
       restarts: c.restarts, status: c.status, parent: c.parent?.id,
     })),
     state: (id) => {

@@ -114,7 +114,7 @@ export class ActorShutdown {
         finish();
       }
     };
-    const post = cell.behaviour.postStop;
+    const post = cell.def.postStop;
     // A paused cell already ran postStop (or crashed, and a crashed actor gets none).
     if (post === undefined || cell.paused || cell.state === undefined && reason === 'behaviour-load-failed') { finishAfterSnapshot(); return; }
     let r: unknown;
@@ -147,7 +147,7 @@ export class ActorShutdown {
   }
 
   private pauseAfterChildren(cell: ActorCell, reason: string, wasReady: boolean, done: () => void): void {
-    const post = cell.behaviour.postStop;
+    const post = cell.def.postStop;
     if (!wasReady || reason === 'failed' || post === undefined) { done(); return; }
     let r: unknown;
     try { r = post(cell.state, cell.ctx); } catch (err) { this.node.log.warn({ err, actor: cell.id, worker: this.node.id }, 'postStop failed'); }

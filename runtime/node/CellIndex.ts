@@ -1,5 +1,5 @@
 import { ActorRef } from '../ActorRef.js';
-import { Status, type ActorCell } from '../ActorCell.js';
+import { ActorCell, Status } from '../ActorCell.js';
 import { childNumberAt } from '../ChildId.js';
 
 /**
@@ -76,7 +76,7 @@ export class CellIndex {
     if (n === 0) return undefined;
     const child = this.get(id.slice(0, slash))?.children?.at(n);
     // A cell that has stopped is gone, even before its parent has forgotten it.
-    return child === undefined || child instanceof ActorRef || child.childNumber !== n || child.status === Status.Stopped ? undefined : child;
+    return !(child instanceof ActorCell) || child.childNumber !== n || child.status === Status.Stopped ? undefined : child;
   }
 }
 

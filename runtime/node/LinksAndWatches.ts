@@ -151,7 +151,7 @@ export class LinksAndWatches {
     const node = this.node;
     cell.links?.delete(from);
     if (cell.status > Status.Ready) return;
-    if (cell.behaviour.onSignal !== undefined) {
+    if (cell.def.onSignal !== undefined) {
       node.deliverLocal(cell, { type: 'linked-exit', from, reason }, undefined, SIGNAL);
       return;
     }

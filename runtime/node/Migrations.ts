@@ -113,7 +113,7 @@ export class Migrations {
     const stashed = encode(cell.stashed ?? []);
     cell.stashed = undefined;
     const packet: MigrationPacket = {
-      t: 'migrate-in', id, behaviour: cell.behaviour.key, state: cell.state, args: cell.args,
+      t: 'migrate-in', id, behaviour: cell.def.key, state: cell.state, args: cell.args,
       parent: cell.parent ? [cell.parent.id, cell.parent.node, cell.parent.behaviour] : undefined,
       throughput: cell.throughput, capacity: Number.isFinite(cell.capacity) ? cell.capacity : undefined, overflow: cell.overflow,
       supervised: cell.supervised, topics: cell.topics ?? [], watchers: cell.watchers ?? [], links: [...(cell.links?.values() ?? [])],
@@ -123,7 +123,7 @@ export class Migrations {
     cell.status = Status.Stopped;
     node.cells.delete(cell);
     // A numbered child on its parent's thread was reached through the parent: now it is remote.
-    if (cell.childNumber !== 0) node.cells.get(cell.parent!.id)?.children?.replace(cell.childNumber, new ActorRef(id, to, cell.behaviour.key));
+    if (cell.childNumber !== 0) node.cells.get(cell.parent!.id)?.children?.replace(cell.childNumber, new ActorRef(id, to, cell.def.key));
     node.topics.forget(cell);
     this.forwards.set(id, to);
     node.control(to, packet as unknown as Record<string, unknown>, true).then(() => done(), done);
@@ -164,7 +164,7 @@ export class Migrations {
     const carried = cell.queued;
     const ready = (b: Behaviour): void => {
       node.behaviours.set(p.behaviour, b);
-      cell.behaviour = b;
+      cell.def = b;
       if (known === undefined) validateQueued(node, cell, carried);
       if (cell.status === Status.Starting) cell.status = Status.Ready;
       cell.afterTurn();

@@ -116,7 +116,7 @@ export function spawnFromSpec(node: LocalNode, spec: SpawnSpec, done?: (err?: un
   loadBehaviour(spec.behaviour).then(
     (b) => {
       node.behaviours.set(spec.behaviour, b);
-      cell.behaviour = b;
+      cell.def = b;
       if (cell.persistence === undefined) validateQueued(node, cell, carried);
       if (cell.status === Status.Starting) cell.start(done);
       else done?.();
@@ -185,7 +185,7 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
   } else {
     id ??= childId(parent.id, n);
     const spec: SpawnSpec = {
-      behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, node.id, parent.behaviour.key],
+      behaviour: behaviour.key, id, args: options?.args, parent: [parent.id, node.id, parent.def.key],
       capacity: options?.mailbox?.capacity, overflow: options?.mailbox?.overflow, groups: options?.groups, throughput: options?.throughput,
       // A named child carries its number (see ActorCell.slot); a numbered one's is in its id.
       supervised: options?.supervised, slot: options?.id === undefined ? undefined : n,
@@ -210,7 +210,7 @@ export function spawnChildOf(node: LocalNode, parent: ActorCell, behaviour: Beha
     kids.add(n, child, options?.id === undefined ? undefined : id);
     report(node, id, worker, behaviour, parent, options, n);
   }
-  return child instanceof ActorRef ? child : child.ref;
+  return child;
 }
 
 /**
@@ -229,7 +229,7 @@ function report(node: LocalNode, id: string | undefined, worker: number, behavio
  * refused as it would have been on arrival (its asker gets the error, else it is a dead letter).
  */
 export function validateQueued(node: LocalNode, cell: ActorCell, from: number): void {
-  if (cell.behaviour.messages === undefined || cell.queued <= from) return;
+  if (cell.def.messages === undefined || cell.queued <= from) return;
   const all = cell.mailbox.drain();
   for (let i = 0; i < all.length; i += 3) {
     let m = all[i];

@@ -85,8 +85,8 @@ export class Topics {
 
   /** Fan-out delivery still honours each receiver's message schema: a misfit is a dead letter. */
   private deliverChecked(cell: ActorCell, message: unknown, sender: ActorRef | undefined): void {
-    if (cell.behaviour.messages !== undefined) {
-      const r = cell.behaviour.messages.safeParse(message);
+    if (cell.def.messages !== undefined) {
+      const r = cell.def.messages.safeParse(message);
       if (!r.success) {
         this.node.deadLetter(cell.id, message, `invalid-message: ${r.error.issues[0]?.message ?? 'schema'}`, sender, undefined);
         return;

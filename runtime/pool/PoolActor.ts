@@ -76,7 +76,7 @@ export class PoolCell extends ActorCell {
     // piscina reports trouble it cannot tie to a task (a result for a task it no longer tracks) as
     // an 'error' event; unheard, that event would be an uncaught exception in the user's process.
     this.piscina.on('error', (err: unknown) => {
-      this.node.log.error({ err, actor: this.id, behaviour: this.task.name, worker: 0 }, 'pool thread error');
+      this.host.log.error({ err, actor: this.id, behaviour: this.task.name, worker: 0 }, 'pool thread error');
     });
     this.status = Status.Ready;
     this.broadcastable = false;
@@ -88,12 +88,12 @@ export class PoolCell extends ActorCell {
 
   override enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown): void {
     if (this.status !== Status.Ready) {
-      this.node.deadLetter(this.id, message, 'stopped', sender, reply);
+      this.host.deadLetter(this.id, message, 'stopped', sender, reply);
       return;
     }
     if (this.waitingCount >= this.maxQueue) {
       const err = new MailboxFullError(`pool '${this.id}' has ${this.waitingCount} inputs queued (maxQueue ${this.maxQueue})`, { actor: this.id, worker: 0 });
-      if (reply !== undefined) { this.node.replyError(reply, err); return; }
+      if (reply !== undefined) { this.host.replyError(reply, err); return; }
       throw err;
     }
     this.waiting.push({ input: message, reply, sender });
@@ -101,7 +101,7 @@ export class PoolCell extends ActorCell {
   }
 
   /** Wait for room instead of failing: backpressure for producers. */
-  override offer(message: unknown, sender: ActorRef | undefined, accepted: () => void, _rejected: (err: unknown) => void): void {
+  override admitOffer(message: unknown, sender: ActorRef | undefined, accepted: () => void, _rejected: (err: unknown) => void): void {
     if (this.waitingCount < this.maxQueue && this.parkedInputs.length === 0) {
       this.enqueue(message, sender, undefined);
       accepted();
@@ -152,16 +152,16 @@ export class PoolCell extends ActorCell {
         for (let i = 0; i < batch.length; i++) {
           const b = batch[i]!;
           this.handled++;
-          this.node.handledTotal++;
+          this.host.handledTotal++;
           const failed = errors?.[i];
           if (failed === undefined) {
-            if (b.reply !== undefined) this.node.reply(b.reply, values[i]);
-            else if (b.sender !== undefined) this.node.tell(b.sender, values[i], this.ref);
+            if (b.reply !== undefined) this.host.reply(b.reply, values[i]);
+            else if (b.sender !== undefined) this.host.tell(b.sender, values[i], this.ref);
           } else {
             this.countFailure();
             const err = errorFromWire(failed);
-            if (b.reply !== undefined) this.node.replyError(b.reply, err);
-            else this.node.deadLetter(this.id, b.input, `task-failed: ${err.message}`, b.sender, undefined);
+            if (b.reply !== undefined) this.host.replyError(b.reply, err);
+            else this.host.deadLetter(this.id, b.input, `task-failed: ${err.message}`, b.sender, undefined);
           }
         }
       },
@@ -172,8 +172,8 @@ export class PoolCell extends ActorCell {
           : err;
         for (const b of batch) {
           this.countFailure();
-          if (b.reply !== undefined) this.node.replyError(b.reply, e);
-          else this.node.deadLetter(this.id, b.input, aborted ? 'task-aborted' : 'task-failed', b.sender, undefined);
+          if (b.reply !== undefined) this.host.replyError(b.reply, e);
+          else this.host.deadLetter(this.id, b.input, aborted ? 'task-aborted' : 'task-failed', b.sender, undefined);
         }
       },
     ).finally(() => {
@@ -186,7 +186,7 @@ export class PoolCell extends ActorCell {
     this.status = Status.Stopped;
     for (let i = this.waitHead; i < this.waiting.length; i++) {
       const b = this.waiting[i]!;
-      this.node.deadLetter(this.id, b.input, 'stopped', b.sender, b.reply);
+      this.host.deadLetter(this.id, b.input, 'stopped', b.sender, b.reply);
     }
     this.waiting = [];
     this.waitHead = 0;

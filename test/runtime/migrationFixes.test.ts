@@ -82,9 +82,10 @@ describe('reaching a migrated actor', () => {
     await withSystem(async (system) => {
       const sl: ActorRef<SleeperMsg> = await system.spawn(Sleeper, { id: 'sl', placement: { worker: 1 } });
       // A copy of its ref from before the move (not the one spawn returned): it still routes via worker 1.
-      const stale = await sl.ask<ActorRef<SleeperMsg>>('self');
+      // The setup asks carry their own timeout: the system default here is deliberately short.
+      const stale = await sl.ask<ActorRef<SleeperMsg>>('self', { timeoutMs: 5000 });
       await within(system.migrate(sl, 2), 1000, 'migrate');
-      expect(await sl.ask('where')).toBe(2);
+      expect(await sl.ask('where', { timeoutMs: 5000 })).toBe(2);
       const t0 = performance.now();
       // The system default is 200 ms; this ask allows 3000 ms and the handler takes 500 ms.
       const answer = await within(stale.ask<string>({ sleep: 500, answer: 'done' }, { timeoutMs: 3000 }), 2000, 'the relayed ask');

@@ -1,4 +1,6 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ActorRef as Ref } from '../../runtime/ActorRef.js';
 import { ActorSystem, MailboxFullError, MessageValidationError, TaskAbortedError, type ActorRef } from '../../index.js';
 import { Picky, Spin, Square } from '../fixtures/runtime/tasks.js';
 import { Forwarder, Recorder } from '../fixtures/behaviours.js';
@@ -90,6 +92,19 @@ describe('pool actors (piscina)', () => {
       void rec;
       await new Promise((r) => setTimeout(r, 300));
       expect(await pool.ask(12)).toBe(144);
+    } finally {
+      await system.stop();
+    }
+  });
+  it('a ref to an actor on the calling thread (here the pool) is a ref: it prints and serializes as one, not as the actor', async () => {
+    const system = await ActorSystem.start({ workers: 1, logLevel: 'silent' });
+    try {
+      const pool = await system.spawnPool(Square, { threads: 1, id: 'squares' });
+      expect(pool).toBeInstanceOf(Ref);
+      expect(inspect(pool)).toBe('ActorRef(squares)');
+      expect(inspect({ to: pool })).toBe('{ to: ActorRef(squares) }');
+      expect(JSON.parse(JSON.stringify({ to: pool }))).toEqual({ to: { id: 'squares', worker: 0 } });
+      expect(pool.equals(system.lookup('squares'))).toBe(true);
     } finally {
       await system.stop();
     }
