@@ -448,7 +448,7 @@ export class ActorCell extends ActorRef {
     // it (an actor that handles one message then idles saves the object). Others, rest parameters
     // included, get it. A context made already (by init, kept in the state) is kept up to date.
     const arity = receive.length;
-    const ctx = arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
+    let ctx = arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
     let budget = this.throughput;
     let handled = 0;
     const durable = this.persistence;
@@ -479,6 +479,8 @@ export class ActorCell extends ActorRef {
         this.fail(err, m, c === undefined ? reply : c.replyTo, sender);
         if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
         if (this.status !== Status.Ready) break;
+        // Restarted in place: the next message belongs to the new incarnation and its context.
+        ctx = arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
         continue;
       }
       if (r !== undefined) {

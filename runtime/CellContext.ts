@@ -5,7 +5,7 @@ import type { ActorRef } from './ActorRef.js';
 import type { ActorCell } from './ActorCell.js';
 import type { LocalNode } from './LocalNode.js';
 import type { SpawnOptions } from './SpawnOptions.js';
-import { InvalidOptionError } from './errors.js';
+import { ActorFailedError, InvalidOptionError } from './errors.js';
 
 /** The one context object of a cell; its `sender`/`replyTo`/`message` are set per message. */
 export class CellContext implements ActorContext<unknown> {
@@ -14,6 +14,8 @@ export class CellContext implements ActorContext<unknown> {
   message: unknown = undefined;
   private logCache: Logger | undefined;
   private timersCache: CellTimers | undefined;
+  /** Its cell began a new incarnation: this context belongs to a handler of the old one. */
+  private detached = false;
 
   // Held directly: `tell` is the hot path, and a sender's loop inlines only so much.
   private readonly node: LocalNode;
@@ -24,10 +26,24 @@ export class CellContext implements ActorContext<unknown> {
     this.selfRef = cell.ref;
   }
 
-  /** Cut loose from the message in hand (its cell began a new incarnation): a later reply goes nowhere. */
+  /**
+   * Cut loose (its cell began a new incarnation): the old incarnation is dead, as a restarted OTP
+   * process is, so a handler of it that is still running can no longer act for the actor. A later
+   * reply goes nowhere; a tell, spawn, stop, timer, stash, subscription, watch, link or persist
+   * throws (an ask rejects) instead of reaching the new incarnation or acting in its name.
+   */
   detach(): void {
     this.replyTo = undefined;
     this.sender = undefined;
+    this.detached = true;
+  }
+
+  private stale(what: string): ActorFailedError {
+    const cell = this.cell;
+    return new ActorFailedError(
+      `actor '${cell.id}' has been restarted: a handler of its previous incarnation cannot ${what}`,
+      { actor: cell.id, behaviour: cell.def.name, worker: cell.host.id },
+    );
   }
 
   get self(): ActorRef { return this.cell.ref; }
@@ -41,6 +57,7 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   get timers(): Timers<unknown> {
+    if (this.detached) throw this.stale('use timers');
     return (this.timersCache ??= new CellTimers(this.cell));
   }
 
@@ -59,18 +76,22 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   tell<T>(target: ActorRef<T>, message: T): void {
+    if (this.detached) throw this.stale(`tell '${target.id}'`);
     this.node.tell(target as ActorRef, message, this.selfRef);
   }
 
   ask<R = unknown, T = unknown>(target: ActorRef<T>, message: T, options?: AskOptions): Promise<R> {
+    if (this.detached) return Promise.reject(this.stale(`ask '${target.id}'`));
     return this.cell.host.ask(target as ActorRef, message, options, this.cell.ref) as Promise<R>;
   }
 
   spawn<CM, CA>(behaviour: Behaviour<any, CM, CA>, options?: SpawnOptions<CA>): ActorRef<CM> {
+    if (this.detached) throw this.stale('spawn');
     return this.cell.host.spawnChild(this.cell, behaviour, options) as ActorRef<CM>;
   }
 
   stop(child?: ActorRef): void {
+    if (this.detached) throw this.stale('stop');
     if (child === undefined || child === this.selfRef) {
       this.cell.host.stopCell(this.cell, 'normal');
       return;
@@ -84,29 +105,53 @@ export class CellContext implements ActorContext<unknown> {
     this.cell.host.stopRef(child, 'normal');
   }
 
-  watch(target: ActorRef): Promise<void> { return this.cell.host.watch(target, this.cell.ref); }
-  unwatch(target: ActorRef): Promise<void> { return this.cell.host.unwatch(target, this.cell.ref); }
+  watch(target: ActorRef): Promise<void> {
+    if (this.detached) return Promise.reject(this.stale('watch'));
+    return this.cell.host.watch(target, this.cell.ref);
+  }
+  unwatch(target: ActorRef): Promise<void> {
+    if (this.detached) return Promise.reject(this.stale('unwatch'));
+    return this.cell.host.unwatch(target, this.cell.ref);
+  }
 
-  link(target: ActorRef): Promise<void> { return this.cell.host.link(this.cell, target); }
-  unlink(target: ActorRef): Promise<void> { return this.cell.host.unlink(this.cell, target); }
+  link(target: ActorRef): Promise<void> {
+    if (this.detached) return Promise.reject(this.stale('link'));
+    return this.cell.host.link(this.cell, target);
+  }
+  unlink(target: ActorRef): Promise<void> {
+    if (this.detached) return Promise.reject(this.stale('unlink'));
+    return this.cell.host.unlink(this.cell, target);
+  }
 
   stash(): void {
+    if (this.detached) throw this.stale('stash');
     (this.cell.stashed ??= []).push(this.message, this.sender, this.replyTo);
     this.replyTo = undefined; // the reply belongs to the stashed copy now
   }
 
   unstashAll(): void {
+    if (this.detached) throw this.stale('unstash');
     const s = this.cell.stashed;
     if (s === undefined || s.length === 0) return;
     this.cell.stashed = undefined;
     this.cell.mailbox.unshiftAll(s);
   }
 
-  subscribe(topic: string): void { this.cell.host.subscribe(topic, this.cell); }
-  unsubscribe(topic: string): void { this.cell.host.unsubscribe(topic, this.cell); }
-  publish(topic: string, message: unknown): void { this.cell.host.publish(topic, message, this.cell.ref); }
+  subscribe(topic: string): void {
+    if (this.detached) throw this.stale('subscribe');
+    this.cell.host.subscribe(topic, this.cell);
+  }
+  unsubscribe(topic: string): void {
+    if (this.detached) throw this.stale('unsubscribe');
+    this.cell.host.unsubscribe(topic, this.cell);
+  }
+  publish(topic: string, message: unknown): void {
+    if (this.detached) throw this.stale('publish');
+    this.cell.host.publish(topic, message, this.cell.ref);
+  }
 
   broadcast(message: unknown, options?: { group?: string }): void {
+    if (this.detached) throw this.stale('broadcast');
     this.cell.host.broadcast(message, options?.group, this.cell.ref);
   }
 
@@ -126,6 +171,7 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   persist(event: unknown): Promise<void> {
+    if (this.detached) return Promise.reject(this.stale('persist'));
     const cell = this.cell;
     const apply = cell.def.applyEvent;
     if (cell.persistence === undefined || apply === undefined) {
