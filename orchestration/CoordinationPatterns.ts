@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { callAgent, describeError, type AgentInvoker, type CallOutcome } from './AgentInvoker.js';
-import { WorkflowError } from './errors.js';
+import { PermissionError, TenantIsolationError, WorkflowError } from './errors.js';
 import { parseOptions } from './parseOptions.js';
 
 export interface AgentTarget {
@@ -102,8 +102,9 @@ async function withGroup<T>(opts: z.output<typeof OptionsSchema>, body: (group: 
   const controller = new AbortController();
   // Every call in flight listens on it; a wide fan-out is not a listener leak.
   setMaxListeners(0, controller.signal);
-  let stopped: WorkflowError | undefined;
-  const stop = (error: WorkflowError): WorkflowError => {
+  // What stops the group: a WorkflowError, or a refusal passed through as it is (see call).
+  let stopped: WorkflowError | TenantIsolationError | PermissionError | undefined;
+  const stop = (error: NonNullable<typeof stopped>): NonNullable<typeof stopped> => {
     stopped ??= error;
     controller.abort(stopped);
     return stopped;
@@ -130,6 +131,9 @@ async function withGroup<T>(opts: z.output<typeof OptionsSchema>, body: (group: 
       if (outcome.ok) return outcome.value;
       const context = { agentId: target.agent, action: target.action, index };
       if (outcome.reason === 'aborted') throw stopped ?? stop(new WorkflowError('ERR_WORKFLOW_CANCELLED', 'Cancelled', context));
+      // A refusal on tenancy or permission grounds is the caller's answer as it stands (a gateway
+      // maps it to 403), not a step that failed.
+      if (outcome.error instanceof TenantIsolationError || outcome.error instanceof PermissionError) throw stop(outcome.error);
       throw stop(
         outcome.reason === 'timeout'
           ? new WorkflowError('ERR_WORKFLOW_STEP_TIMEOUT', `Agent ${target.agent} did not answer ${target.action} within ${timeoutMs} ms`, context)

@@ -145,14 +145,16 @@ describe('isolation fixes: messages that name another tenant or thread, and tena
     const before = await globexThread();
     expect(before).toHaveLength(2);
     const forged = createMessage({ type: 'task', sender: 'alice', content: 'injected by acme', tenantId: 'globex', threadId: 'globex-thread' });
-    // The patterns report the refused step as a failed step, the isolation error as its cause.
-    await expectIsolationRefusal(orch.pipeline(['echo'], forged, { principal: acmeAdmin }));
-    await expectIsolationRefusal(orch.parallel(['echo'], forged, { principal: acmeAdmin }));
-    await expectIsolationRefusal(orch.scatterGather([forged], 'echo', (r) => r, { principal: acmeAdmin }));
+    // The patterns pass the refusal through as it is (not as a failed step), so that callers and
+    // gateways can tell "not allowed" from "went wrong".
+    const refused = (call: Promise<unknown>) => expect(call).rejects.toBeInstanceOf(TenantIsolationError);
+    await refused(orch.pipeline(['echo'], forged, { principal: acmeAdmin }));
+    await refused(orch.parallel(['echo'], forged, { principal: acmeAdmin }));
+    await refused(orch.scatterGather([forged], 'echo', (r) => r, { principal: acmeAdmin }));
     // Naming only the thread (no tenant) is refused too.
     const onThread = createMessage({ type: 'task', sender: 'alice', content: 'injected by acme', threadId: 'globex-thread' });
-    await expectIsolationRefusal(orch.pipeline(['echo'], onThread, { principal: acmeAdmin }));
-    await expectIsolationRefusal(orch.parallel(['echo'], onThread, { principal: acmeAdmin }));
+    await refused(orch.pipeline(['echo'], onThread, { principal: acmeAdmin }));
+    await refused(orch.parallel(['echo'], onThread, { principal: acmeAdmin }));
     expect(await globexThread()).toEqual(before);
   });
 
