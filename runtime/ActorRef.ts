@@ -25,6 +25,8 @@ function requireHost(): RefHost {
 /**
  * A location-transparent handle to an actor. The same `tell`/`ask` works from the main thread, from
  * an actor on the same worker and from an actor on another worker; refs travel inside messages.
+ * Compare refs with `equals` (by id), not by identity or deep equality: a ref to an actor on the
+ * calling thread is that actor's cell, and one that came back in a message is another object.
  */
 export class ActorRef<M = unknown> {
   /**

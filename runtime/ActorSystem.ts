@@ -435,6 +435,10 @@ export class ActorSystem {
     }
     const info = this.registry.get(ref.id);
     const from = info?.worker ?? ref.node;
+    if (from === 0) {
+      // Pool actors live on the main thread, over their own piscina threads: there is nothing to move.
+      throw new InvalidOptionError(`migrate: actor '${ref.id}' runs on the main thread (a pool actor) and cannot move to a worker`, { actor: ref.id, option: 'target' });
+    }
     if (from === toWorker) return;
     await this.node.control(from, { t: 'migrate-out', id: ref.id, to: toWorker }, true);
     this.registry.move(ref.id, toWorker);

@@ -5,12 +5,19 @@
  * (default concurrency 32), and prints requests/s and latency percentiles. Only 127.0.0.1 is used.
  */
 import { Agent, request } from 'node:http';
+import { z } from 'zod';
 import { ActorSystem, createLogger } from '../../index.js';
 import { startDashboard } from '../../dashboard/index.js';
 import { Echo } from './echo.js';
 
-const total = Number(process.argv[2] ?? 20_000);
-const concurrency = Number(process.argv[3] ?? 32);
+const count = (name: string, fallback: number) =>
+  z.coerce.number({ message: `${name} must be a whole number` }).int(`${name} must be a whole number`).positive(`${name} must be at least 1`).default(fallback);
+const args = z.tuple([count('requests', 20_000), count('concurrency', 32)]).safeParse([process.argv[2], process.argv[3]]);
+if (!args.success) {
+  process.stderr.write(`loadTest: ${args.error.issues[0]!.message} (usage: loadTest [requests] [concurrency])\n`);
+  process.exit(2);
+}
+const [total, concurrency] = args.data;
 const MAX_MS = 30_000;
 
 const system = await ActorSystem.start({ logger: createLogger({ level: 'error' }) });

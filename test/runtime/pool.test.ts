@@ -105,6 +105,9 @@ describe('pool actors (piscina)', () => {
       expect(inspect({ to: pool })).toBe('{ to: ActorRef(squares) }');
       expect(JSON.parse(JSON.stringify({ to: pool }))).toEqual({ to: { id: 'squares', worker: 0 } });
       expect(pool.equals(system.lookup('squares'))).toBe(true);
+      // It lives on the main thread: migrating it is refused, and it keeps working.
+      await expect(system.migrate(pool, 1)).rejects.toThrow(/actor 'squares' runs on the main thread \(a pool actor\) and cannot move/);
+      expect(await pool.ask(7)).toBe(49);
     } finally {
       await system.stop();
     }
