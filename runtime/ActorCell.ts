@@ -103,6 +103,8 @@ export class ActorCell extends ActorRef {
    * costs one slot for all of it (the accessors below sit on the prototype, not in every actor).
    */
   private x: CellExtras | undefined;
+  /** A numbered child's id once something has read it (see id). */
+  private builtId: string | undefined = undefined;
 
   get watchers(): ActorRef[] | undefined { return this.x?.watchers; }
   set watchers(v: ActorRef[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).watchers = v; }
@@ -183,8 +185,7 @@ export class ActorCell extends ActorRef {
   ) {
     // The cell is its actor's ref on this thread: one object per actor, not two (see
     // ARCHITECTURE.md, "What an idle actor costs").
-    super(typeof key === 'string' ? key : undefined, host.id, def.key);
-    this._cell = this;
+    super('', 0, ''); // a cell keeps no copy of the ref's data: see the accessors below
     // Most actors take the node's throughput and an unbounded mailbox: those cost no field.
     if (throughput !== undefined && throughput !== host.settings.throughput) (this.x ??= {}).throughput = throughput;
     if (capacity !== undefined && capacity !== Number.POSITIVE_INFINITY) (this.x ??= {}).capacity = capacity;
@@ -206,11 +207,31 @@ export class ActorCell extends ActorRef {
     return typeof k === 'number' ? k : 0;
   }
 
-  /** The id; a numbered child's is written out on first read and kept (see ActorRef.id). */
+  /** The id; a numbered child's is written out on first read and kept. */
   override get id(): string {
     const k = this.key;
-    return typeof k === 'string' ? k : (this._id ??= childId(this.parent!.id, k));
+    return typeof k === 'string' ? k : (this.builtId ??= childId(this.parent!.id, k));
   }
+
+  // The ref's data, answered from the cell's own fields (ActorRef keeps copies only for plain refs).
+  override get node(): number {
+    return this.host.id;
+  }
+
+  // A cell stays on its thread: a migrated actor leaves its old cell stopped, and the refs it
+  // handed out find it by id through the forwarder, as plain refs do.
+  override set node(_worker: number) {}
+
+  override get behaviour(): string {
+    return this.def.key;
+  }
+
+  /** The cell itself, even once stopped: the node then finds a successor by id (see LocalNode.route). */
+  override get _cell(): unknown {
+    return this;
+  }
+
+  override set _cell(_cell: unknown) {}
 
   /** The actor's ref: the cell itself. */
   get ref(): ActorRef {

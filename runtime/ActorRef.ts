@@ -29,31 +29,51 @@ function requireHost(): RefHost {
  * calling thread is that actor's cell, and one that came back in a message is another object.
  */
 export class ActorRef<M = unknown> {
-  /**
-   * @internal the local cell, cached by the node when the actor lives on this thread. A local
-   * actor's own ref is its cell (ActorCell extends ActorRef), whose `_cell` is itself.
-   */
-  _cell: unknown = undefined;
   /** Phantom field so refs to different message types do not unify. */
   declare readonly _messageType?: M;
 
-  /** @internal the id; a cell (see ActorCell.id) writes a numbered child's out on first read */
-  _id: string | undefined;
+  // A plain ref's own data, behind the accessors below. A cell (ActorCell, the ref of an actor on
+  // its own thread) has none of these fields: it answers from its own, so that an actor is one
+  // object with no copies of its id, thread and behaviour (see ARCHITECTURE.md).
+  declare private refId: string;
+  declare private refNode: number;
+  declare private refBehaviour: string;
+  declare private refCell: unknown;
 
-  constructor(
-    /** undefined only for a cell: it answers `id` itself */
-    id: string | undefined,
-    /** @internal the thread the actor lives on (0 = main thread); updated when it migrates */
-    public node: number,
-    /** @internal `module#export` of its behaviour, '' for system actors */
-    readonly behaviour: string,
-  ) {
-    this._id = id;
+  constructor(id: string, node: number, behaviour: string) {
+    if (new.target !== ActorRef) return; // a cell
+    this.refId = id;
+    this.refNode = node;
+    this.refBehaviour = behaviour;
+    this.refCell = undefined;
   }
 
   /** The actor's id, unique in the system. */
   get id(): string {
-    return this._id!;
+    return this.refId;
+  }
+
+  /** @internal the thread the actor lives on (0 = main thread); updated when it migrates */
+  get node(): number {
+    return this.refNode;
+  }
+
+  set node(worker: number) {
+    this.refNode = worker;
+  }
+
+  /** @internal `module#export` of its behaviour, '' for system actors */
+  get behaviour(): string {
+    return this.refBehaviour;
+  }
+
+  /** @internal the local cell, cached by the node when the actor lives on this thread (a cell: itself) */
+  get _cell(): unknown {
+    return this.refCell;
+  }
+
+  set _cell(cell: unknown) {
+    this.refCell = cell;
   }
 
   /** Fire and forget. Inside an actor the sender is that actor. */
