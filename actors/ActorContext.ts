@@ -28,7 +28,8 @@ export interface Timers<M> {
  * The capabilities an actor has while it handles a message. One context per actor, reused across
  * messages: `sender` and `reply` always refer to the message being handled now. A restart gives
  * the new incarnation a new context; an async handler of the old one that is still running then
- * holds a dead context, whose capabilities throw `ActorFailedError` (asks reject with it).
+ * holds a dead context: its sends become dead letters, its ask, spawn and persist fail with
+ * `ActorFailedError`, and the rest does nothing.
  */
 export interface ActorContext<M = unknown> {
   readonly self: ActorRef<M>;

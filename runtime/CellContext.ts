@@ -28,14 +28,30 @@ export class CellContext implements ActorContext<unknown> {
 
   /**
    * Cut loose (its cell began a new incarnation): the old incarnation is dead, as a restarted OTP
-   * process is, so a handler of it that is still running can no longer act for the actor. A later
-   * reply goes nowhere; a tell, spawn, stop, timer, stash, subscription, watch, link or persist
-   * throws (an ask rejects) instead of reaching the new incarnation or acting in its name.
+   * process is, so a handler of it that is still running can no longer act for the actor. Nothing
+   * it does through this context reaches the new incarnation or acts in its name:
+   * - a reply goes nowhere, and a tell, publish or broadcast goes to dead letters
+   *   ('sender-restarted');
+   * - an ask, a persist and a spawn fail with ActorFailedError (a spawn throws);
+   * - a stop, timer, stash, subscription, watch or link does nothing, and its promise resolves.
+   *
+   * Only what needs an answer fails. Everything else is a quiet no-op, because a stale handler often
+   * calls it where nothing catches: from a timer, an event listener, or a promise it does not await.
+   * A throw there would take the whole worker down.
    */
   detach(): void {
     this.replyTo = undefined;
     this.sender = undefined;
     this.detached = true;
+  }
+
+  /** @internal whether detach() has run */
+  get isCutOff(): boolean {
+    return this.detached;
+  }
+
+  private staleSend(target: string, message: unknown): void {
+    this.node.deadLetter(target, message, 'sender-restarted', this.selfRef, undefined);
   }
 
   private stale(what: string): ActorFailedError {
@@ -57,8 +73,8 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   get timers(): Timers<unknown> {
-    if (this.detached) throw this.stale('use timers');
-    return (this.timersCache ??= new CellTimers(this.cell));
+    if (this.detached) return NO_TIMERS;
+    return (this.timersCache ??= new CellTimers(this.cell, this));
   }
 
   get hasTimers(): boolean {
@@ -76,7 +92,7 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   tell<T>(target: ActorRef<T>, message: T): void {
-    if (this.detached) throw this.stale(`tell '${target.id}'`);
+    if (this.detached) return this.staleSend(target.id, message);
     this.node.tell(target as ActorRef, message, this.selfRef);
   }
 
@@ -91,7 +107,7 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   stop(child?: ActorRef): void {
-    if (this.detached) throw this.stale('stop');
+    if (this.detached) return;
     if (child === undefined || child === this.selfRef) {
       this.cell.host.stopCell(this.cell, 'normal');
       return;
@@ -106,31 +122,31 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   watch(target: ActorRef): Promise<void> {
-    if (this.detached) return Promise.reject(this.stale('watch'));
+    if (this.detached) return Promise.resolve();
     return this.cell.host.watch(target, this.cell.ref);
   }
   unwatch(target: ActorRef): Promise<void> {
-    if (this.detached) return Promise.reject(this.stale('unwatch'));
+    if (this.detached) return Promise.resolve();
     return this.cell.host.unwatch(target, this.cell.ref);
   }
 
   link(target: ActorRef): Promise<void> {
-    if (this.detached) return Promise.reject(this.stale('link'));
+    if (this.detached) return Promise.resolve();
     return this.cell.host.link(this.cell, target);
   }
   unlink(target: ActorRef): Promise<void> {
-    if (this.detached) return Promise.reject(this.stale('unlink'));
+    if (this.detached) return Promise.resolve();
     return this.cell.host.unlink(this.cell, target);
   }
 
   stash(): void {
-    if (this.detached) throw this.stale('stash');
+    if (this.detached) return;
     (this.cell.stashed ??= []).push(this.message, this.sender, this.replyTo);
     this.replyTo = undefined; // the reply belongs to the stashed copy now
   }
 
   unstashAll(): void {
-    if (this.detached) throw this.stale('unstash');
+    if (this.detached) return;
     const s = this.cell.stashed;
     if (s === undefined || s.length === 0) return;
     this.cell.stashed = undefined;
@@ -138,35 +154,38 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   subscribe(topic: string): void {
-    if (this.detached) throw this.stale('subscribe');
+    if (this.detached) return;
     this.cell.host.subscribe(topic, this.cell);
   }
   unsubscribe(topic: string): void {
-    if (this.detached) throw this.stale('unsubscribe');
+    if (this.detached) return;
     this.cell.host.unsubscribe(topic, this.cell);
   }
   publish(topic: string, message: unknown): void {
-    if (this.detached) throw this.stale('publish');
+    if (this.detached) return this.staleSend(`topic:${topic}`, message);
     this.cell.host.publish(topic, message, this.cell.ref);
   }
 
   broadcast(message: unknown, options?: { group?: string }): void {
-    if (this.detached) throw this.stale('broadcast');
+    if (this.detached) return this.staleSend(options?.group === undefined ? 'broadcast' : `group:${options.group}`, message);
     this.cell.host.broadcast(message, options?.group, this.cell.ref);
   }
 
   /** @internal supervisors: take a child down for a restart (see LocalNode.pauseCell). */
   pauseChild(ref: ActorRef): Promise<void> {
+    if (this.detached) return Promise.resolve();
     return this.cell.host.control(ref.node, { t: 'pause', id: ref.id, reason: 'restart' }, true).then(() => undefined);
   }
 
   /** @internal supervisors: start a paused child again. */
   resumeChild(ref: ActorRef): Promise<void> {
+    if (this.detached) return Promise.resolve();
     return this.cell.host.control(ref.node, { t: 'resume', id: ref.id }, true).then(() => undefined);
   }
 
   /** @internal publish a system event (supervisor decisions). */
   emit(event: Record<string, unknown>): void {
+    if (this.detached) return;
     this.cell.host.emitEvent({ worker: this.cell.host.id, ...event });
   }
 
@@ -187,12 +206,23 @@ export class CellContext implements ActorContext<unknown> {
   }
 }
 
+/** The timers of a context cut off by a restart: they set nothing (see CellContext.detach). */
+const NO_TIMERS: Timers<unknown> = {
+  once: () => undefined,
+  repeat: () => undefined,
+  cancel: () => undefined,
+  cancelAll: () => undefined,
+  isActive: () => false,
+};
+
 /** Timers owned by one actor: delivered to its own mailbox, cancelled when it stops or restarts. */
 class CellTimers implements Timers<unknown> {
   private readonly active = new Map<string, NodeJS.Timeout>();
-  constructor(private readonly cell: ActorCell) {}
+  constructor(private readonly cell: ActorCell, private readonly ctx: CellContext) {}
 
   once(key: string, delayMs: number, message: unknown): void {
+    // Kept by a handler across a restart (`const t = ctx.timers`): it sets nothing any more.
+    if (this.ctx.isCutOff) return;
     this.cancel(key);
     this.active.set(key, setTimeout(() => {
       this.active.delete(key);
@@ -201,6 +231,7 @@ class CellTimers implements Timers<unknown> {
   }
 
   repeat(key: string, intervalMs: number, message: unknown): void {
+    if (this.ctx.isCutOff) return;
     this.cancel(key);
     this.active.set(key, setInterval(() => {
       this.cell.host.deliverLocal(this.cell, message, undefined, undefined);

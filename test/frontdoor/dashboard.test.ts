@@ -63,7 +63,8 @@ describe('dashboard', () => {
 
   it('serves /status with the workers, the actors and the supervision tree', async () => {
     expect(dash.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const status = await json<Status>(`${dash.url}status`);
+    // The workers' figures come with their first sample (every 200 ms here): wait for it.
+    const status = await eventually(() => json<Status>(`${dash.url}status`), (s) => s.workers.length === 2);
     expect(status.actors.map((a) => a.id).sort()).toEqual(['lead', 'lead/child-1', 'lead/child-2', 'solo']);
     expect(status.totals.actors).toBe(4);
     expect(status.workers.map((w) => w.worker)).toEqual([1, 2]);
