@@ -80,7 +80,10 @@ export class ActorCell extends ActorRef {
     if (v) this.host.suspendedCells.add(this);
     else this.host.suspendedCells.delete(this);
   }
-  /** The scheduler pass this cell last ran in (a batch runs each cell at most once). Kept by the mailbox: only a cell with one is scheduled. */
+  /**
+   * The scheduler pass this cell last ran in (a batch runs each cell at most once). Kept by the
+   * mailbox: only a cell that has one is ever scheduled.
+   */
   get lastPass(): number { return this.mb === undefined ? 0 : this.mb.lastPass; }
   set lastPass(v: number) { this.mailbox.lastPass = v; }
   state: unknown = undefined;
