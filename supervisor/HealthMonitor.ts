@@ -132,7 +132,7 @@ export class HealthMonitor {
     state.health = this.windowedHealth(state, sample);
     const transitions: Alert[] = [];
     const subject = { actorId: sample.actorId, workerId: sample.workerId };
-    // Too few messages to judge: leave any open health alert as it is rather than guess.
+    // Too few messages to judge (and failures among them): leave any open alert as it is.
     if (state.health !== undefined) this.evaluate('agentHealth', subject, state.health, sample.at, transitions);
     const latency = Math.max(sample.mailboxWaitP99Ms, sample.askRoundTripP99Ms);
     this.evaluate('communicationLatency', subject, latency, sample.at, transitions);
@@ -311,7 +311,12 @@ export class HealthMonitor {
     const baseline = baselineIndex >= 0 ? state.samples[0]! : undefined;
     const handled = sample.handled - (baseline?.handled ?? 0);
     const failed = sample.failed - (baseline?.failed ?? 0);
-    if (handled < this.thresholds.minMessages) return undefined;
+    if (handled < this.thresholds.minMessages) {
+      // Too few messages for a rate. But a whole window (a baseline exists) without one failure
+      // says the actor has stopped failing: an alert raised before clears rather than staying up
+      // for as long as the actor stays quiet.
+      return baseline !== undefined && failed === 0 ? 1 : undefined;
+    }
     return (handled - failed) / handled;
   }
 

@@ -149,6 +149,18 @@ describe('HealthMonitor: agent health (cumulative counters, windowed)', () => {
     expect(monitor.agentHealth('a1')).toBeUndefined();
   });
 
+  it('clears an alert once a whole time window passes without a failure, however few messages it saw', () => {
+    const monitor = new HealthMonitor({ thresholds: { window: { ms: 1000 }, minMessages: 10 } });
+    monitor.recordAgent(agent('a1', 0, 0, 0));
+    expect(monitor.recordAgent(agent('a1', 100, 50, 500)).map((a) => a.state)).toEqual(['raised']);
+    // Quiet, and a failure within the window: still too little to judge, the alert stays.
+    expect(monitor.recordAgent(agent('a1', 101, 51, 1200))).toEqual([]);
+    expect(monitor.current().map((a) => a.kind)).toEqual(['agentHealth']);
+    // A whole window since the last failure, with 2 messages: the alert clears.
+    expect(monitor.recordAgent(agent('a1', 103, 51, 2300)).map((a) => a.state)).toEqual(['cleared']);
+    expect(monitor.agentHealth('a1')).toBe(1);
+  });
+
   it('uses a time window: the baseline is the newest sample at or before the window start', () => {
     const monitor = new HealthMonitor({ thresholds: { window: { ms: 1000 } } });
     monitor.recordAgent(agent('a1', 0, 0, 0));
