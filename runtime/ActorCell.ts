@@ -12,7 +12,13 @@ import type { LocalNode } from './LocalNode.js';
 import type { OverflowPolicy } from './SpawnOptions.js';
 import { Durable, type ActorPersistence } from './persistence/ActorPersistence.js';
 
-interface ParkedOffer { message: unknown; sender: ActorRef | undefined; accepted: () => void; rejected: (err: unknown) => void }
+/**
+ * A message waiting for room in a full mailbox: an offer, or (with drop-oldest) a tell or ask that
+ * came behind offers and must not overtake them. `reply`: the ask's reply handle.
+ */
+interface ParkedOffer { message: unknown; sender: ActorRef | undefined; accepted: () => void; rejected: (err: unknown) => void; reply?: unknown }
+
+const noop = (): void => undefined;
 
 /** The rarely used parts of a cell (see ActorCell.x). */
 interface CellExtras {
@@ -357,7 +363,15 @@ export class ActorCell extends ActorRef {
     // one would break the supervision built on it. Signals are few, and bounded by the links and
     // watches that make them.
     if (reply === SIGNAL) return message;
-    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity && !this.overflowed(message, sender, reply)) return REFUSED;
+    if (x !== undefined && x.capacity !== undefined && mb.size >= x.capacity) {
+      // Offers wait for room in the order they came. With drop-oldest a tell or ask would make room
+      // at once and overtake them (breaking per-sender order): it waits behind them instead.
+      if (x.parked !== undefined && x.overflow === 'drop-oldest') {
+        x.parked.push({ message, sender, accepted: noop, rejected: noop, reply });
+        return REFUSED;
+      }
+      if (!this.overflowed(message, sender, reply)) return REFUSED;
+    }
     if (this.host.history !== undefined) this.host.record(this.id, message, sender);
     const p = x?.persistence;
     if (p !== undefined && p.mailbox) {
@@ -447,7 +461,7 @@ export class ActorCell extends ActorRef {
     while (p.length > 0 && this.queued < this.capacity) {
       const o = p.shift()!;
       let durable: Promise<void> | undefined;
-      this.enqueue(o.message, o.sender, undefined, (d) => { durable = d; });
+      this.enqueue(o.message, o.sender, o.reply, (d) => { durable = d; });
       if (durable !== undefined) durable.then(o.accepted, o.rejected);
       else o.accepted();
     }

@@ -74,7 +74,8 @@ export class ActorShutdown {
         cell.parked = undefined;
         for (const o of parked) {
           o.rejected(new ActorNotFoundError(`actor '${cell.id}' stopped (${reason}) before it had room for an offered message`, { actor: cell.id, reason, worker: node.id }));
-          node.deadLetter(cell.id, o.message, 'stopped', o.sender, undefined);
+          // A parked ask's asker hears of it through the dead letter, as for a message left queued.
+          node.deadLetter(cell.id, o.message, 'stopped', o.sender, o.reply);
         }
       }
       if (cell.stashed) {

@@ -43,6 +43,26 @@ describe('bounded mailboxes', () => {
     });
   });
 
+  it('drop-oldest: tells and asks that come behind waiting offers wait behind them, so one sender\'s order holds', async () => {
+    await withSystem(async (system) => {
+      const dead = collectDeadLetters(system);
+      const { sink, processed } = await boundedSink(system, 'drop-oldest', 2);
+      expect(await sink.ask({ type: 'hold', ms: 400 })).toBe('held');
+      sink.tell(1);
+      sink.tell(2); // full
+      const offers = [sink.offer(3), sink.offer(4)]; // wait for room
+      sink.tell(5); // used to drop 1 and overtake the offers
+      // Sink does not answer numbers: the ask only has to wait its turn (it then times out).
+      const asked = sink.ask<unknown>(6, { timeoutMs: 1500 }).catch(() => undefined);
+      sink.tell(7);
+      await within(Promise.all(offers), 3000, 'offers');
+      await eventually(() => processed.items.length, (n) => n >= 7, 3000);
+      await asked;
+      expect(processed.items.map((i) => i.message)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(dead.letters.filter((l) => l.target === 'bounded')).toEqual([]);
+    });
+  });
+
   it('reject: an ask to a full mailbox rejects with MailboxFullError naming actor and capacity', async () => {
     await withSystem(async (system) => {
       const { sink, processed } = await boundedSink(system, 'reject', 3);
