@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HistoryQuery, HistoryRecord } from '../store/index.js';
 import { intArg, parseCli, timeArg } from './cliOptions.js';
-import { formatTime, preview, table } from './format.js';
+import { formatTime, preview, StreamingTable, table } from './format.js';
 import { write } from './output.js';
 import { createProgress } from './progress.js';
 import { openExistingStore } from './storeAccess.js';
@@ -41,6 +41,11 @@ export async function runHistory(input: HistoryArgs, out: NodeJS.WritableStream 
     const wanted = a.all ? Infinity : a.limit;
     const total = Math.min(wanted, store.history.count(filter));
     const progress = total > PAGE ? createProgress({ label: 'history', total }) : undefined;
+    const head = ['time', 'from', 'to', 'type', 'thread', 'session', 'payload'];
+    const cells = (r: HistoryRecord): string[] =>
+      [formatTime(r.time), r.sender ?? '', r.recipient, r.type, r.threadId ?? '', short(r.sessionId), preview(r.payload)];
+    // One page fits cli-table3; a longer listing is written page by page as it is read.
+    const streamed = wanted > PAGE ? new StreamingTable(head, [23, 20, 20, 12, 20, 13, 40]) : undefined;
     const rows: HistoryRecord[] = [];
     let written = 0;
     let cursor: string | undefined;
@@ -49,22 +54,20 @@ export async function runHistory(input: HistoryArgs, out: NodeJS.WritableStream 
       const page = store.history.query({ ...filter, limit: Math.min(PAGE, wanted - written), ...(cursor ? { cursor } : {}) });
       for (const r of page.entries) {
         if (a.json) await write(`${written === 0 ? '\n' : ',\n'}${JSON.stringify(r)}`, out);
-        else rows.push(r);
+        else if (streamed === undefined) rows.push(r);
         written++;
       }
+      if (streamed !== undefined && !a.json && page.entries.length > 0) await write(streamed.page(page.entries.map(cells)), out);
       progress?.update(written);
       cursor = page.nextCursor;
     } while (cursor !== undefined && written < wanted);
     progress?.stop();
     if (a.json) {
       await write(written === 0 ? ']\n' : '\n]\n', out);
-    } else if (rows.length === 0) {
+    } else if (written === 0) {
       await write(`no messages match in ${store.path}\n`, out);
     } else {
-      await write(table(
-        ['time', 'from', 'to', 'type', 'thread', 'session', 'payload'],
-        rows.map((r) => [formatTime(r.time), r.sender ?? '', r.recipient, r.type, r.threadId ?? '', short(r.sessionId), preview(r.payload)]),
-      ) + '\n', out);
+      await write(streamed !== undefined ? streamed.end() : table(head, rows.map(cells)) + '\n', out);
       if (cursor !== undefined) await write(`(first ${written} shown; --limit N or --all for more)\n`, out);
     }
     return written;
