@@ -77,6 +77,15 @@ const RELAY_TIMEOUT_MS = 3_600_000;
  * (tell to a local actor, run a turn) touches only this object and the cell: no locks, no
  * allocation per message, no hop through the main thread.
  */
+
+/**
+ * The least time a control request (spawn, stop, watch, migrate, stats, ...) is given. These are
+ * the runtime's own requests: an `askTimeoutMs` chosen short for an application's asks must not
+ * make a migration fail on a loaded machine. A worker that dies fails them at once, and the
+ * watchdog bounds one that hangs.
+ */
+const CONTROL_TIMEOUT_FLOOR_MS = 10_000;
+
 export class LocalNode implements RefHost {
   readonly id: number;
   readonly workers: number;
@@ -748,7 +757,7 @@ export class LocalNode implements RefHost {
   // ---------------------------------------------------------------- control plane
 
   /** Send a control message to another node; with `expectReply`, resolves with its answer. */
-  control(node: number, msg: Record<string, unknown>, expectReply = false, timeoutMs = this.settings.askTimeoutMs): Promise<unknown> {
+  control(node: number, msg: Record<string, unknown>, expectReply = false, timeoutMs = Math.max(this.settings.askTimeoutMs, CONTROL_TIMEOUT_FLOOR_MS)): Promise<unknown> {
     return sendControl(this, node, msg, expectReply, timeoutMs);
   }
 

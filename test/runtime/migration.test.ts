@@ -26,6 +26,23 @@ describe('actor migration', () => {
     }
   }, 60_000);
 
+  it('works with a very short askTimeoutMs: the runtime\'s own control requests are not held to it', async () => {
+    // askTimeoutMs is for the application's asks; a migration (and stop, watch, ...) used to time
+    // out after it ("control 'migrate-in' to worker 2 timed out after 1 ms").
+    const system = await ActorSystem.start({ workers: 2, logLevel: 'silent', monitoring: false, askTimeoutMs: 1 });
+    try {
+      const keeper: ActorRef<number | 'state' | 'where'> = await system.spawn(SeqKeeper, { id: 'keeper', placement: { worker: 1 } });
+      for (let i = 1; i <= 100; i++) keeper.tell(i);
+      await system.migrate(keeper, 2);
+      expect(await keeper.ask('where', { timeoutMs: 5000 })).toBe(2);
+      expect((await keeper.ask<SeqState>('state', { timeoutMs: 5000 })).seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      await system.stopActor(keeper);
+      expect(system.exists('keeper')).toBe(false);
+    } finally {
+      await system.stop();
+    }
+  });
+
   it('refuses a worker that does not exist, naming it', async () => {
     const system = await ActorSystem.start({ workers: 2, logLevel: 'silent', monitoring: false });
     try {
