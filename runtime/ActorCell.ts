@@ -486,7 +486,7 @@ export class ActorCell extends ActorRef {
     // it (an actor that handles one message then idles saves the object). Others, rest parameters
     // included, get it. A context made already (by init, kept in the state) is kept up to date.
     const arity = receive.length;
-    let ctx = arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
+    let ctx = this.handlerContext(arity);
     let budget = this.throughput;
     let handled = 0;
     const durable = this.persistence;
@@ -518,7 +518,7 @@ export class ActorCell extends ActorRef {
         if (durable !== undefined && this.currentSeq !== 0) this.durableDone();
         if (this.status !== Status.Ready) break;
         // Restarted in place: the next message belongs to the new incarnation and its context.
-        ctx = arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
+        ctx = this.handlerContext(arity);
         continue;
       }
       if (r !== undefined) {
@@ -541,6 +541,11 @@ export class ActorCell extends ActorRef {
     node.handledTotal += handled;
     if (this.parked !== undefined) this.admitParked();
     this.afterTurn();
+  }
+
+  /** The context a `receive` of this arity is called with (see run); undefined when it takes none. */
+  private handlerContext(arity: number): CellContext | undefined {
+    return arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
   }
 
   /** The durable message in hand is finished (handled or failed): the log may let it go. */

@@ -107,7 +107,7 @@ export class ActorRef<M = unknown> {
     return { id: this.id, worker: this.node };
   }
 
-  /** What `console.log` and `util.inspect` show: the id, not the actor's internals (a local actor's ref is its cell). */
+  /** What `util.inspect` (and so a logged or printed ref) shows: the id, not the actor's internals (a local actor's ref is its cell). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }

@@ -1,4 +1,3 @@
-import { ActorRef } from '../ActorRef.js';
 import { ActorCell, Status } from '../ActorCell.js';
 import { childNumberAt } from '../ChildId.js';
 
