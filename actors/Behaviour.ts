@@ -33,6 +33,13 @@ export interface Behaviour<S = any, M = any, A = any> extends Readonly<Behaviour
   /** `module#name`: how threads refer to a behaviour on the wire. */
   readonly key: string;
   readonly $troupe: 'behaviour';
+  /**
+   * @internal `init.length` and `receive.length`, read once by defineActor: a function's `length`
+   * is a slow accessor, and the run loop asks for the arity on every turn.
+   */
+  readonly initArity?: number;
+  /** @internal see initArity */
+  readonly receiveArity?: number;
 }
 
 /** Infer the message type of a behaviour. */

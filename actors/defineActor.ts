@@ -35,5 +35,8 @@ export function defineActor<S, M, A = void>(spec: BehaviourSpec<S, M, A>): Behav
       behaviour: (spec as { name?: unknown })?.name,
     });
   }
-  return Object.freeze({ ...spec, key: `${spec.module}#${spec.name}`, $troupe: 'behaviour' as const });
+  return Object.freeze({
+    ...spec, key: `${spec.module}#${spec.name}`, $troupe: 'behaviour' as const,
+    initArity: spec.init.length, receiveArity: spec.receive.length,
+  });
 }

@@ -44,6 +44,8 @@ interface CellExtras {
   capacity?: number;
   children?: Children | undefined;
   slot?: number;
+  /** A numbered child's id once something has read it (see ActorCell.id). */
+  builtId?: string;
 }
 
 export const enum Status { Starting = 0, Ready = 1, Stopping = 2, Stopped = 3 }
@@ -105,15 +107,12 @@ export class ActorCell extends ActorRef {
   /** Messages handled so far (kept by the mailbox: an actor never sent anything has handled none). */
   get handled(): number { return this.mb === undefined ? 0 : this.mb.handled; }
   set handled(v: number) { this.mailbox.handled = v; }
-  private ctxCache: CellContext | undefined;
 
   /**
    * What most actors never use lives in one side object made on first use: an idle actor then
    * costs one slot for all of it (the accessors below sit on the prototype, not in every actor).
    */
   private x: CellExtras | undefined;
-  /** A numbered child's id once something has read it (see id). */
-  private builtId: string | undefined = undefined;
 
   get watchers(): ActorRef[] | undefined { return this.x?.watchers; }
   set watchers(v: ActorRef[] | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).watchers = v; }
@@ -219,7 +218,9 @@ export class ActorCell extends ActorRef {
   /** The id; a numbered child's is written out on first read and kept. */
   override get id(): string {
     const k = this.key;
-    return typeof k === 'string' ? k : (this.builtId ??= childId(this.parent!.id, k));
+    if (typeof k === 'string') return k;
+    const x = (this.x ??= {});
+    return (x.builtId ??= childId(this.parent!.id, k));
   }
 
   // The ref's data, answered from the cell's own fields (ActorRef keeps copies only for plain refs).
@@ -247,13 +248,16 @@ export class ActorCell extends ActorRef {
     return this;
   }
 
+  /** The context, made on first use and kept by the mailbox (see Mailbox.ctx). */
   get ctx(): CellContext {
-    return (this.ctxCache ??= new CellContext(this));
+    const mb = this.mailbox;
+    return (mb.ctx ??= new CellContext(this));
   }
 
   /** Timers pending, without making a context for an actor that never had one. */
   get hasTimers(): boolean {
-    return this.ctxCache !== undefined && this.ctxCache.hasTimers;
+    const ctx = this.mb?.ctx;
+    return ctx !== undefined && ctx.hasTimers;
   }
 
   get log(): Logger {
@@ -263,32 +267,14 @@ export class ActorCell extends ActorRef {
   /** Run `init`; messages that arrive meanwhile wait in the mailbox. */
   start(onStarted?: (err?: unknown) => void): void {
     const p = this.persistence;
-    const apply = this.def.applyEvent;
-    if (p !== undefined && apply !== undefined) p.eventSourced = true;
-    const restored = p?.restored;
-    if (restored !== undefined) {
-      // A snapshot from a previous incarnation replaces `init` (once: a later restart re-inits),
-      // then the events journaled after it are applied.
-      p!.restored = undefined;
-      p!.replayed = true;
-      this.state = apply !== undefined ? p!.replayEvents(restored.state, apply) : restored.state;
-      this.becomeReady(onStarted);
-      return;
-    }
-    if (p !== undefined && apply !== undefined && !p.replayed) {
-      // No snapshot: init, then every event in the journal (once per incarnation of the id).
-      p.replayed = true;
-      this.afterInitHook = (s) => p.replayEvents(s, apply);
-    } else if (p !== undefined && apply !== undefined) {
-      // A restart: the journal still holds the truth (see ActorPersistence.rebuild).
-      this.afterInitHook = (s) => p.rebuild(s, apply);
-    }
+    if (p !== undefined && this.restore(p, onStarted)) return;
     let r: unknown;
     try {
       // The context is made on first use: an init that does not take it (and an actor that never
       // gets a message) costs no context object.
-      const init = this.def.init;
-      r = init.length >= 2 ? init(this.args, this.ctx) : (init as (a: unknown) => unknown)(this.args);
+      const def = this.def;
+      const init = def.init;
+      r = (def.initArity ?? init.length) >= 2 ? init(this.args, this.ctx) : (init as (a: unknown) => unknown)(this.args);
     } catch (err) {
       this.startFailed(err, onStarted);
       return;
@@ -306,6 +292,33 @@ export class ActorCell extends ActorRef {
     }
   }
 
+  /**
+   * A persistent actor's start: true when a snapshot from a previous incarnation replaced `init`
+   * (once: a later restart re-inits) and the actor is ready; else init is still to run, with the
+   * journal's events to apply after it.
+   */
+  private restore(p: ActorPersistence, onStarted?: (err?: unknown) => void): boolean {
+    const apply = this.def.applyEvent;
+    if (apply !== undefined) p.eventSourced = true;
+    const restored = p.restored;
+    if (restored !== undefined) {
+      p.restored = undefined;
+      p.replayed = true;
+      this.state = apply !== undefined ? p.replayEvents(restored.state, apply) : restored.state;
+      this.becomeReady(onStarted);
+      return true;
+    }
+    if (apply !== undefined && !p.replayed) {
+      // No snapshot: init, then every event in the journal (once per incarnation of the id).
+      p.replayed = true;
+      this.afterInitHook = (s) => p.replayEvents(s, apply);
+    } else if (apply !== undefined) {
+      // A restart: the journal still holds the truth (see ActorPersistence.rebuild).
+      this.afterInitHook = (s) => p.rebuild(s, apply);
+    }
+    return false;
+  }
+
   private get afterInitHook(): ((s: unknown) => unknown) | undefined { return this.x?.afterInitHook; }
   private set afterInitHook(v: ((s: unknown) => unknown) | undefined) { if (v !== undefined || this.x !== undefined) (this.x ??= {}).afterInitHook = v; }
 
@@ -315,8 +328,6 @@ export class ActorCell extends ActorRef {
     this.afterInitHook = undefined;
     return h(s);
   }
-
-
 
   private becomeReady(onStarted?: (err?: unknown) => void): void {
     if (this.status === Status.Starting) this.status = Status.Ready;
@@ -485,7 +496,7 @@ export class ActorCell extends ActorRef {
     // A receive declared with (state) or (state, message) cannot see a context: none is made for
     // it (an actor that handles one message then idles saves the object). Others, rest parameters
     // included, get it. A context made already (by init, kept in the state) is kept up to date.
-    const arity = receive.length;
+    const arity = this.def.receiveArity ?? receive.length;
     let ctx = this.handlerContext(arity);
     let budget = this.throughput;
     let handled = 0;
@@ -545,7 +556,7 @@ export class ActorCell extends ActorRef {
 
   /** The context a `receive` of this arity is called with (see run); undefined when it takes none. */
   private handlerContext(arity: number): CellContext | undefined {
-    return arity === 1 || arity === 2 ? this.ctxCache : this.ctx;
+    return arity === 1 || arity === 2 ? this.mb?.ctx : this.ctx;
   }
 
   /** The durable message in hand is finished (handled or failed): the log may let it go. */
@@ -635,7 +646,8 @@ export class ActorCell extends ActorRef {
    */
   beginIncarnation(reason: string): void {
     this.incarnation++;
-    const ctx = this.ctxCache;
+    const mb = this.mb;
+    const ctx = mb?.ctx;
     if (ctx === undefined) return;
     const reply = ctx.replyTo;
     if (this.suspended && reply !== undefined && reply !== SIGNAL) {
@@ -646,7 +658,7 @@ export class ActorCell extends ActorRef {
       ));
     }
     ctx.detach();
-    this.ctxCache = undefined;
+    mb!.ctx = undefined;
   }
 
   /** Default supervision: restart with fresh state, give up past the intensity. */

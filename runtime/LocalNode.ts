@@ -119,6 +119,8 @@ export class LocalNode implements RefHost {
   /** @internal */ nextCorr = 1;
   /** @internal Behaviours this thread has loaded, by key. */
   readonly behaviours = new Map<string, Behaviour>();
+  /** The behaviour knowBehaviour saw last (already in `behaviours`). */
+  private lastKnown: Behaviour | undefined = undefined;
   private generation = 0;
   /** @internal */ closed = false;
   private storeCache: Store | undefined;
@@ -777,7 +779,10 @@ export class LocalNode implements RefHost {
 
   /** Remember a behaviour this thread already has in memory (skips the dynamic import). */
   knowBehaviour(b: Behaviour): void {
+    // A loop that spawns children spawns one behaviour again and again: no map lookup for it.
+    if (b === this.lastKnown) return;
     if (!this.behaviours.has(b.key)) this.behaviours.set(b.key, b);
+    this.lastKnown = b;
   }
 
   spawnChild(parent: ActorCell, behaviour: Behaviour, options: SpawnOptions<unknown> | undefined): ActorRef {

@@ -1,3 +1,5 @@
+import type { CellContext } from './CellContext.js';
+
 /**
  * An actor's queue: a growable ring of (message, sender, reply) triples in one flat array.
  *
@@ -24,6 +26,11 @@ export class Mailbox {
   sampleLeft = 0;
   /** When the sampled message was enqueued. */
   sampleAt = 0;
+  /**
+   * The actor's context, made on first use: kept here rather than on the cell because an actor
+   * that takes a context is one that gets messages, and an idle actor then pays no field for it.
+   */
+  ctx: CellContext | undefined = undefined;
 
   push(message: unknown, sender: unknown, reply: unknown): void {
     let buf = this.buf;

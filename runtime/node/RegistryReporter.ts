@@ -66,6 +66,12 @@ export class RegistryReporter {
   private openOp = 0;
   private openKey = 0;
   private openLast = 0;
+  /** The parent of the last parentIndex call and its index (undefined after a send). */
+  private lastParent: string | undefined = undefined;
+  private lastParentIndex = 0;
+  /** The behaviour of the last record and its index in `behaviours` (undefined after a send). */
+  private lastBehaviour: string | undefined = undefined;
+  private lastBehaviourIndex = 0;
 
   constructor(private readonly node: LocalNode) {}
 
@@ -79,8 +85,10 @@ export class RegistryReporter {
       return;
     }
     if (this.node.closed) return;
-    let b = this.behaviours.indexOf(behaviour);
+    let b = behaviour === this.lastBehaviour ? this.lastBehaviourIndex : this.behaviours.indexOf(behaviour);
     if (b < 0) b = this.behaviours.push(behaviour) - 1;
+    this.lastBehaviour = behaviour;
+    this.lastBehaviourIndex = b;
     const p = parent === undefined ? 0 : this.parentIndex(parent);
     // Multiplied, not shifted: the parent index may pass bit 31.
     const info = node + b * 0x100 + p * 0x100000;
@@ -95,8 +103,12 @@ export class RegistryReporter {
   }
 
   private parentIndex(parent: string): number {
+    // A loop that spawns children reports the same parent each time: no map lookup for it.
+    if (parent === this.lastParent) return this.lastParentIndex;
     let p = this.parents.get(parent) ?? 0;
     if (p === 0) this.parents.set(parent, p = this.parents.size + 1);
+    this.lastParent = parent;
+    this.lastParentIndex = p;
     return p;
   }
 
@@ -167,6 +179,8 @@ export class RegistryReporter {
     this.open = -1;
     this.behaviours = [];
     this.parents = new Map();
+    this.lastParent = undefined;
+    this.lastBehaviour = undefined;
     const link = this.node.out[0]!;
     link.send(Kind.Control, undefined, undefined, 0, batch as unknown as Record<string, unknown>);
     this.node.markDirty(link);
