@@ -10,21 +10,36 @@ import { hashId } from './Placement.js';
 export type Child = ActorCell | ActorRef;
 
 /**
+ * Slots per chunk of the list (see Children.chunks). A power of two: a slot is found with a shift
+ * and a mask.
+ */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/**
  * An actor's children, in the order they were spawned. Every child takes the parent's next number;
  * a child spawned without a name is `parent/n` by that number, and is found by it. That is what
  * lets a numbered child on the parent's own thread exist without an id string and without an
  * entry in any string-keyed map: it sits at its number here (see CellIndex), and its id is
  * written out only when something asks for it. Spawning a million children then costs one
- * object each (the cell, which is also the ref) and an array slot.
+ * object each (the cell, which is also the ref) and a slot in a chunk of the list.
  *
  * Numbers are never reused, not even across the parent's restarts: a child of the previous
  * incarnation may still be stopping under the same number.
  */
 export class Children {
-  /** entries[i] is child number base + i; undefined once it has gone. */
-  private entries: (Child | undefined)[] = [];
+  /**
+   * Slot i (child number base + i) is chunks[i >> CHUNK_BITS][i & MASK]; undefined once the child
+   * has gone. Chunks, not one flat array: a flat array of a million children lives in the old
+   * generation and grows by copying, and every young cell stored into it is a slot the scavenger
+   * must visit; a chunk is small and young, like the cells it holds, and is promoted with them.
+   */
+  private chunks: (Child | undefined)[][] = [];
+  /** Slots in use: slots [0, count) hold children or gaps. */
+  private count = 0;
   private base = 1;
-  /** entries[0..head) are all gone. */
+  /** Slots [0, head) are all gone. */
   private head = 0;
   private live = 0;
   /** The last number handed out. */
@@ -58,19 +73,30 @@ export class Children {
   /** Add the child that took number n (the latest from nextNumber). `id` only for a named child. */
   add(n: number, child: Child, id?: string): void {
     // An empty list may have moved its base past n (every child taken since n was handed out).
-    if (this.live === 0 && this.entries.length === 0) this.base = n;
+    if (this.live === 0 && this.count === 0) this.base = n;
     const i = n - this.base;
     // Numbers taken by a spawn that then failed leave a gap.
-    while (this.entries.length < i) this.entries.push(undefined);
-    this.entries.push(child);
+    while (this.count < i) this.append(undefined);
+    this.append(child);
     this.live++;
     if (id !== undefined) (this.named ??= new Map()).set(id, n);
+  }
+
+  private append(child: Child | undefined): void {
+    const i = this.count++;
+    if ((i & MASK) === 0) this.chunks.push([child]);
+    else this.chunks[i >> CHUNK_BITS]!.push(child);
+  }
+
+  /** Slot i, which must be below count. */
+  private slot(i: number): Child | undefined {
+    return this.chunks[i >> CHUNK_BITS]![i & MASK];
   }
 
   /** Child number n, if it is still here. */
   at(n: number): Child | undefined {
     const i = n - this.base;
-    return i >= this.head && i < this.entries.length ? this.entries[i] : undefined;
+    return i >= this.head && i < this.count ? this.slot(i) : undefined;
   }
 
   /** The number of the child with this id, 0 when it is not (or no longer) a child. */
@@ -132,7 +158,7 @@ export class Children {
   /** Child n moved to another thread: from now on it is reached by its ref. */
   replace(n: number, ref: ActorRef): void {
     const i = n - this.base;
-    if (i >= this.head && i < this.entries.length && this.entries[i] !== undefined) this.entries[i] = ref;
+    if (i >= this.head && i < this.count && this.slot(i) !== undefined) this.chunks[i >> CHUNK_BITS]![i & MASK] = ref;
   }
 
   /** Forget every child that lived on a node that died. */
@@ -140,8 +166,8 @@ export class Children {
     // Numbers first, removals after: a removal may compact the list under the loop.
     const gone: ActorRef[] = [];
     const numbers: number[] = [];
-    for (let i = this.head; i < this.entries.length; i++) {
-      const c = this.entries[i];
+    for (let i = this.head; i < this.count; i++) {
+      const c = this.slot(i);
       if (c !== undefined && !(c instanceof ActorCell) && c.node === node) { gone.push(c); numbers.push(this.base + i); }
     }
     for (let k = 0; k < gone.length; k++) {
@@ -156,23 +182,19 @@ export class Children {
    */
   takeAll(): Child[] {
     const out: Child[] = [];
-    for (let i = this.entries.length - 1; i >= this.head; i--) {
-      const c = this.entries[i];
+    for (let i = this.count - 1; i >= this.head; i--) {
+      const c = this.slot(i);
       if (c !== undefined) out.push(c);
     }
-    this.entries = [];
-    this.base = this.last + 1;
-    this.head = 0;
-    this.live = 0;
+    this.clear();
     this.named = undefined;
     return out;
   }
 
   /** The children living on this thread as cells, oldest first. */
   *cells(): IterableIterator<ActorCell> {
-    const entries = this.entries;
-    for (let i = this.head; i < entries.length; i++) {
-      const c = entries[i];
+    for (let i = this.head; i < this.count; i++) {
+      const c = this.slot(i);
       if (c instanceof ActorCell) yield c;
     }
   }
@@ -183,21 +205,31 @@ export class Children {
 
   private removeNumber(n: number): void {
     const i = n - this.base;
-    if (i < this.head || i >= this.entries.length || this.entries[i] === undefined) return;
-    this.entries[i] = undefined;
+    if (i < this.head || i >= this.count || this.slot(i) === undefined) return;
+    this.chunks[i >> CHUNK_BITS]![i & MASK] = undefined;
     this.live--;
     if (this.live === 0) {
-      this.entries = [];
-      this.base = this.last + 1;
-      this.head = 0;
+      this.clear();
       return;
     }
-    while (this.entries[this.head] === undefined) this.head++;
-    // A long-lived parent that spawns and stops children keeps only the window still in use.
-    if (this.head > 64 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.base += this.head;
-      this.head = 0;
+    while (this.slot(this.head) === undefined) this.head++;
+    // A long-lived parent that spawns and stops children keeps only the chunks still in use.
+    const emptyChunks = this.head >> CHUNK_BITS;
+    if (emptyChunks > 0) {
+      this.chunks.splice(0, emptyChunks);
+      const slots = emptyChunks * CHUNK;
+      this.base += slots;
+      this.head -= slots;
+      this.count -= slots;
     }
+  }
+
+  /** No children left: the next number starts a new list. */
+  private clear(): void {
+    this.chunks = [];
+    this.count = 0;
+    this.base = this.last + 1;
+    this.head = 0;
+    this.live = 0;
   }
 }

@@ -263,6 +263,43 @@ describe('child numbers and ids', () => {
     expect(index.size).toBe(2);
   });
 
+  it('Children spanning many chunks: finds by number across chunk edges, drops chunks that emptied, keeps order and gaps', () => {
+    const kids = new Children({ id: 'o' } as ActorCell);
+    const cell = (n: number): ActorCell => ({ childNumber: n, id: `o/${n}`, ref: new Ref(`o/${n}`, 1, 'B') }) as unknown as ActorCell;
+    const byNumber = new Map<number, ActorCell>();
+    for (let i = 0; i < 5000; i++) {
+      const n = kids.nextNumber();
+      // Every 700th number is taken by a spawn that failed: a gap in the list.
+      if (n % 700 === 0) continue;
+      const c = cell(n);
+      byNumber.set(n, c);
+      kids.add(n, c);
+    }
+    expect(kids.size).toBe(byNumber.size);
+    for (const n of [1, 1023, 1024, 1025, 2048, 4999]) expect(kids.at(n)).toBe(byNumber.get(n));
+    expect(kids.at(700)).toBeUndefined();
+    // Oldest first, past three chunk edges: the emptied chunks go, the numbers stay where they were.
+    for (let n = 1; n <= 3500; n++) if (byNumber.has(n)) { kids.remove(byNumber.get(n)!); byNumber.delete(n); }
+    expect(kids.size).toBe(byNumber.size);
+    expect(kids.at(3500)).toBeUndefined();
+    for (const n of [3501, 4095, 4096, 4097, 5000]) expect(kids.at(n)).toBe(byNumber.get(n));
+    expect(kids.numberOf('o/4097')).toBe(4097);
+    // One from the middle, then a replacement by ref (the child moved to another thread).
+    kids.remove(byNumber.get(4500)!);
+    byNumber.delete(4500);
+    const moved = new Ref('o/4501', 2, 'B');
+    kids.replace(4501, moved);
+    expect(kids.at(4501)).toBe(moved);
+    const later = cell(kids.nextNumber());
+    kids.add(later.childNumber, later);
+    expect(kids.at(5001)).toBe(later);
+    kids.forgetNode(2);
+    const all = kids.takeAll();
+    expect(all.map((c) => c.id)).toEqual([...byNumber.keys()].filter((n) => n !== 4501).concat(5001).reverse().map((n) => `o/${n}`));
+    expect(kids.size).toBe(0);
+    expect(kids.at(4000)).toBeUndefined();
+  });
+
   it('Children keeps spawn order, finds by number and id, and trims the window it no longer needs', () => {
     const owner = { id: 'o' } as ActorCell;
     const kids = new Children(owner);
