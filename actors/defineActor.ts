@@ -35,8 +35,12 @@ export function defineActor<S, M, A = void>(spec: BehaviourSpec<S, M, A>): Behav
       behaviour: (spec as { name?: unknown })?.name,
     });
   }
-  return Object.freeze({
-    ...spec, key: `${spec.module}#${spec.name}`, $troupe: 'behaviour' as const,
-    initArity: spec.init.length, receiveArity: spec.receive.length,
+  const behaviour = { ...spec, key: `${spec.module}#${spec.name}`, $troupe: 'behaviour' as const };
+  // Not enumerable: a behaviour spread into another (`{ ...Base, receive }`) must not carry the
+  // arity of a function it replaced; without them the runtime reads the functions' own.
+  Object.defineProperties(behaviour, {
+    initArity: { value: spec.init.length },
+    receiveArity: { value: spec.receive.length },
   });
+  return Object.freeze(behaviour) as Behaviour<S, M, A>;
 }

@@ -193,8 +193,12 @@ export class Children {
 
   /** The children living on this thread as cells, oldest first. */
   *cells(): IterableIterator<ActorCell> {
-    for (let i = this.head; i < this.count; i++) {
-      const c = this.slot(i);
+    // The list as it is now: a child that stops while the caller iterates may drop a chunk
+    // (removeNumber makes a new array then), and the others must still be visited.
+    const chunks = this.chunks;
+    const count = this.count;
+    for (let i = this.head; i < count; i++) {
+      const c = chunks[i >> CHUNK_BITS]![i & MASK];
       if (c instanceof ActorCell) yield c;
     }
   }
@@ -216,7 +220,8 @@ export class Children {
     // A long-lived parent that spawns and stops children keeps only the chunks still in use.
     const emptyChunks = this.head >> CHUNK_BITS;
     if (emptyChunks > 0) {
-      this.chunks.splice(0, emptyChunks);
+      // A new array, not splice: cells() may be iterating over the old one.
+      this.chunks = this.chunks.slice(emptyChunks);
       const slots = emptyChunks * CHUNK;
       this.base += slots;
       this.head -= slots;

@@ -4,7 +4,7 @@ import { Brood, SlowKid, type BroodMsg, type KidWhere } from '../fixtures/runtim
 import { Children } from '../../runtime/Children.js';
 import { CellIndex } from '../../runtime/node/CellIndex.js';
 import { Registry } from '../../runtime/Registry.js';
-import type { ActorCell } from '../../runtime/ActorCell.js';
+import { ActorCell } from '../../runtime/ActorCell.js';
 import { ActorRef as Ref } from '../../runtime/ActorRef.js';
 import { childId, childNumberAt } from '../../runtime/ChildId.js';
 import { hashChildId, hashId, workerForId } from '../../runtime/Placement.js';
@@ -298,6 +298,20 @@ describe('child numbers and ids', () => {
     expect(all.map((c) => c.id)).toEqual([...byNumber.keys()].filter((n) => n !== 4501).concat(5001).reverse().map((n) => `o/${n}`));
     expect(kids.size).toBe(0);
     expect(kids.at(4000)).toBeUndefined();
+  });
+
+  it('Children.cells visits every child even when children stop (and chunks empty) during the loop', () => {
+    const kids = new Children({ id: 'o' } as ActorCell);
+    // Cells as the list sees them (a numbered cell answers its number from its key).
+    const cells = Array.from({ length: 3000 }, (_, i) => Object.assign(Object.create(ActorCell.prototype) as object, { key: i + 1 }) as unknown as ActorCell);
+    for (const c of cells) kids.add(kids.nextNumber(), c);
+    const visited: number[] = [];
+    for (const c of kids.cells()) {
+      visited.push(c.childNumber);
+      kids.remove(c); // oldest first: every 1,024th removal empties a chunk
+    }
+    expect(visited).toEqual(cells.map((c) => c.childNumber));
+    expect(kids.size).toBe(0);
   });
 
   it('Children keeps spawn order, finds by number and id, and trims the window it no longer needs', () => {

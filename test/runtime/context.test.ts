@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorRef } from '../../index.js';
 import {
-  CtxKeeper, Parent, RestArgs, Sink, SinkParent, Stasher, Tally, Ticker, Watcher, type SinkPostStop, type Terminated, type TickerReport,
+  CtxKeeper, Parent, RestArgs, Sink, SpreadEcho, SinkParent, Stasher, Tally, Ticker, Watcher, type SinkPostStop, type Terminated, type TickerReport,
 } from '../fixtures/runtime/actors.js';
 import { collectDeadLetters, collectTopic, eventually, range, sleep, startSystem, within, withSystem } from './helpers.js';
 
@@ -259,6 +259,9 @@ describe('a receive that declares no context', () => {
       expect(await keeper.ask('two', { timeoutMs: 3000 })).toBe('two!');
       const rest = await system.spawn(RestArgs, { id: 'rest', placement: { worker: 2 } });
       expect(await rest.ask('hi', { timeoutMs: 3000 })).toEqual({ arity: 3, self: 'rest' });
+      // A behaviour spread from one whose receive declares no context, with a receive that does.
+      const spread = await system.spawn(SpreadEcho, { id: 'spread', placement: { worker: 2 } });
+      expect(await spread.ask('hi', { timeoutMs: 3000 })).toBe('hi!');
     });
   });
 });
