@@ -116,7 +116,7 @@ export class LocalNode implements RefHost {
   private flushQueued = false;
   /** @internal Asks and control requests waiting for an answer, by correlation id. */
   readonly asks = new Map<number, PendingAsk>();
-  /** @internal */ nextCorr = 1;
+  /** @internal The next correlation id (see takeCorr). */ nextCorr = 1;
   /** @internal Behaviours this thread has loaded, by key. */
   readonly behaviours = new Map<string, Behaviour>();
   /** The behaviour knowBehaviour saw last (already in `behaviours`). */
@@ -229,10 +229,32 @@ export class LocalNode implements RefHost {
     this.route(Kind.Tell, target, message, sender, 0, undefined);
   }
 
+  /**
+   * @internal A correlation id for an ask, an offer or a control request. It crosses threads in an
+   * int32 word of a ring frame, so it wraps back to 1 before 2^31: a thread that keeps asking
+   * (a million asks a second reach 2^31 in 36 minutes) would otherwise send ids that come back
+   * negative, and every cross-thread answer from then on would miss its ask.
+   */
+  takeCorr(): number {
+    let corr = this.nextCorr;
+    // Once wrapped, an id may still belong to an ask made 2^31 ids ago (one with a very long
+    // timeout): it is skipped.
+    if (this.corrWrapped) while (this.asks.has(corr)) corr = corr >= 0x7fffffff ? 1 : corr + 1;
+    if (corr >= 0x7fffffff) {
+      this.nextCorr = 1;
+      this.corrWrapped = true;
+    } else {
+      this.nextCorr = corr + 1;
+    }
+    return corr;
+  }
+
+  private corrWrapped = false;
+
   ask(target: ActorRef, message: unknown, options: AskOptions | undefined, sender?: ActorRef): Promise<unknown> {
     const timeoutMs = options?.timeoutMs ?? this.settings.askTimeoutMs;
     return new Promise((resolve, reject) => {
-      const corr = this.nextCorr++;
+      const corr = this.takeCorr();
       const started = performance.now();
       const pending: PendingAsk = { resolve, reject, timer: undefined, target: target.id, node: target.node, type: '', started, timeoutMs, message };
       this.asks.set(corr, pending);
@@ -259,7 +281,7 @@ export class LocalNode implements RefHost {
 
   offer(target: ActorRef, message: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
-      const corr = this.nextCorr++;
+      const corr = this.takeCorr();
       this.asks.set(corr, { resolve: () => resolve(), reject, timer: undefined, target: target.id, node: target.node, type: messageTypeOf(message), started: 0 });
       try {
         this.route(Kind.Tell, target, message, this.current?.ref, corr, corr);

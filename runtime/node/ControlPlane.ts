@@ -28,7 +28,7 @@ export function sendControl(node: LocalNode, to: number, msg: Record<string, unk
       return Promise.resolve(undefined);
     }
     return new Promise((resolve, reject) => {
-      const corr = node.nextCorr++;
+      const corr = node.takeCorr();
       node.asks.set(corr, { resolve, reject, timer: undefined, target: `worker-${to}`, node: to, type: String(msg.t), started: 0 });
       onControl(node, node.id, msg, corr);
     });
@@ -45,7 +45,7 @@ export function sendControl(node: LocalNode, to: number, msg: Record<string, unk
     return Promise.resolve(undefined);
   }
   return new Promise((resolve, reject) => {
-    const corr = node.nextCorr++;
+    const corr = node.takeCorr();
     const type = String(msg.t);
     const p: PendingAsk = { resolve, reject, timer: undefined, target: `worker-${to}`, node: to, type, started: performance.now() };
     p.timer = setTimeout(() => {

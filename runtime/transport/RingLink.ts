@@ -105,7 +105,7 @@ export class OutboundLink {
     this.header(at, 0, Kind.DefineRef | (Tag.Utf8 << 8), idx, -1, 0);
     const used = writePayload(this.ring.words, this.ring.bytes, this.buf, at + HEADER, Tag.Utf8, def, undefined);
     this.ring.words[at] = HEADER + used;
-    this.ring.writePos -= n - (HEADER + used);
+    this.ring.unreserve(n - (HEADER + used));
     this.refIds.set(ref, idx);
     this.nextRef++;
     return idx;
@@ -130,7 +130,7 @@ export class OutboundLink {
     // Strings reserve their worst case; record the exact length and give the rest back.
     const exact = HEADER + used;
     words[at] = exact;
-    this.ring.writePos -= n - exact;
+    this.ring.unreserve(n - exact);
     return true;
   }
 
@@ -194,11 +194,12 @@ export class InboundLink {
     const tail = Atomics.load(ring.header, 1);
     let pos = ring.readPos;
     let handled = 0;
-    while (pos < tail && handled < max) {
+    // Positions wrap at 32 bits (see SharedRing): compared by difference.
+    while (((tail - pos) | 0) > 0 && handled < max) {
       let at = pos & mask;
       let len = words[at]!;
       if (len === PAD) {
-        pos += ring.capacity - at;
+        pos = (pos + ring.capacity - at) | 0;
         continue;
       }
       if (len < HEADER) throw new Error(`corrupt frame in ring from thread ${this.origin}: length ${len} at word ${at}`);
@@ -224,7 +225,7 @@ export class InboundLink {
         }
         handled++;
       }
-      pos += len;
+      pos = (pos + len) | 0;
       at = 0;
       len = 0;
     }

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ActorRef } from '../../runtime/ActorRef.js';
+import { HEAD, TAIL, SharedRing } from '../../runtime/transport/SharedRing.js';
+import { InboundLink, OutboundLink } from '../../runtime/transport/RingLink.js';
+import { Kind } from '../../runtime/transport/Frames.js';
+import { withSystem } from './helpers.js';
+import { SpreadEcho } from '../fixtures/runtime/actors.js';
+
+/*
+ * A ring's head and tail are 32-bit word counters in shared memory. 2^31 words go through a busy
+ * ring in under a minute, so crossing that line (and 2^32, back to 0) must be invisible: these
+ * tests start a ring just before it instead of sending gigabytes.
+ */
+
+const RING_WORDS = 1024;
+
+/** A ring whose counters start at `start` (an int32), with a producer and a consumer on it. */
+function ringAt(start: number): { out: OutboundLink; inbound: InboundLink; errors: unknown[] } {
+  const sab = new SharedArrayBuffer((4 + RING_WORDS) * 4);
+  const header = new Int32Array(sab, 0, 4);
+  header[HEAD] = start;
+  header[TAIL] = start;
+  const errors: unknown[] = [];
+  const out = new OutboundLink(sab);
+  const inbound = new InboundLink(sab, 1, (id, node, behaviour) => new ActorRef(id, node, behaviour), (err) => errors.push(err), () => undefined);
+  return { out, inbound, errors };
+}
+
+/** Messages of every encoding, some long enough to make the producer pad and wrap often. */
+function message(i: number): unknown {
+  switch (i % 4) {
+    case 0: return i;
+    case 1: return `text ${i} ${'x'.repeat(i % 150)}`;
+    case 2: return { i, list: [i, i + 1], nested: { ok: true } };
+    default: return i + 0.5;
+  }
+}
+
+describe('ring counters that wrap at 32 bits', () => {
+  for (const [label, start] of [['2^31 (int32 max to min)', 0x7fffffff - 300], ['2^32 (-1 to 0)', -300]] as const) {
+    it(`delivers every frame, in order and intact, across ${label}`, () => {
+      const { out, inbound, errors } = ringAt(start);
+      const target = new ActorRef('t', 1, 'm#B');
+      const got: { value: unknown; corr: number }[] = [];
+      const handler = (_o: number, _k: number, _t: ActorRef | undefined, _s: ActorRef | undefined, corr: number, value: unknown): void => {
+        got.push({ value, corr });
+      };
+      const sent: { value: unknown; corr: number }[] = [];
+      // Bursts of up to 40 frames, then a drain: the ring fills (frames spill and are retried)
+      // and empties many times over while its counters cross the line.
+      for (let i = 0; i < 6000;) {
+        const burst = 1 + (i % 40);
+        for (let k = 0; k < burst && i < 6000; k++, i++) {
+          const value = message(i);
+          out.send(Kind.Tell, target, undefined, i + 1, value);
+          sent.push({ value, corr: i + 1 });
+        }
+        out.flush();
+        for (let rounds = 0; inbound.hasFrames() || out.backlog > 0; rounds++) {
+          // A ring whose counters broke across the line looks full to the producer and empty to
+          // the consumer for good: fail rather than spin.
+          if (rounds > 100) throw new Error(`ring stuck after ${got.length} of ${sent.length} frames (${out.backlog} spilled)`);
+          inbound.drain(handler, 1000);
+          out.flush();
+        }
+      }
+      expect(errors).toEqual([]);
+      expect(got.length).toBe(sent.length);
+      expect(got).toEqual(sent);
+      // The counters did cross: far more than 300 words went through.
+      const ring = new SharedRing(inbound.ring.sab);
+      expect(((ring.readPos - start) | 0) > RING_WORDS * 10).toBe(true);
+      expect(Math.sign(ring.readPos)).not.toBe(Math.sign(start));
+    });
+  }
+});
+
+describe('correlation ids that wrap', () => {
+  it('asks across threads are answered when the id passes 2^31 - 1 and starts again at 1', async () => {
+    await withSystem(async (system) => {
+      const echo = await system.spawn(SpreadEcho, { id: 'echo', placement: { worker: 1 } });
+      const node = (system as unknown as { node: { nextCorr: number } }).node;
+      node.nextCorr = 0x7fffffff - 10;
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => echo.ask(`m${i}`, { timeoutMs: 3000 })));
+      expect(answers).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}!`));
+      expect(node.nextCorr).toBeGreaterThan(0);
+      expect(node.nextCorr).toBeLessThan(100);
+    });
+  });
+});
