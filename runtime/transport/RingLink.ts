@@ -22,7 +22,12 @@ interface Spilled {
 export class OutboundLink {
   readonly ring: SharedRing;
   private readonly buf: Buffer;
-  private readonly refIds = new Map<ActorRef, number>();
+  /**
+   * The refs interned on this link, by object. Weak: a ref that only this table still holds (an
+   * actor that sent one message across and stopped) must not be kept alive by it, and with it the
+   * actor's state, until a million others have crossed; the index it had is simply not used again.
+   */
+  private refIds = new WeakMap<ActorRef, number>();
   private nextRef = 0;
   private overflow: Spilled[] | undefined = undefined;
   private published: number;
@@ -93,7 +98,7 @@ export class OutboundLink {
       const at = this.ring.reserve(HEADER);
       if (at < 0) return -1;
       this.header(at, HEADER, Kind.ResetRefs, 0, 0, 0);
-      this.refIds.clear();
+      this.refIds = new WeakMap();
       this.nextRef = 0;
       this.lastA = this.lastB = undefined;
     }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ActorRef } from '../../runtime/ActorRef.js';
 import { HEAD, TAIL, SharedRing } from '../../runtime/transport/SharedRing.js';
@@ -7,9 +9,11 @@ import { withSystem } from './helpers.js';
 import { SpreadEcho } from '../fixtures/runtime/actors.js';
 
 /*
- * A ring's head and tail are 32-bit word counters in shared memory. 2^31 words go through a busy
- * ring in under a minute, so crossing that line (and 2^32, back to 0) must be invisible: these
- * tests start a ring just before it instead of sending gigabytes.
+ * What a long-running system does to its rings. A ring's head and tail are 32-bit word counters in
+ * shared memory, and 2^31 words go through a busy ring in under a minute: crossing that line (and
+ * 2^32, back to 0) must be invisible, so these tests start a ring just before it instead of sending
+ * gigabytes. Correlation ids cross in a 32-bit word too. And the refs a link interns must not keep
+ * the actors behind them alive.
  */
 
 const RING_WORDS = 1024;
@@ -86,5 +90,28 @@ describe('correlation ids that wrap', () => {
       expect(node.nextCorr).toBeGreaterThan(0);
       expect(node.nextCorr).toBeLessThan(100);
     });
+  });
+});
+
+describe('refs interned on a link', () => {
+  it('are not kept alive by the link: a sender that sent once and was dropped can be collected', async () => {
+    // A full GC on demand, for this test only.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { out, inbound } = ringAt(0);
+    const target = new ActorRef('t', 1, 'm#B');
+    const drain = (): void => { out.flush(); inbound.drain(() => undefined, 1000); };
+    // Stands for a stopped actor's cell with its state: only the link would still hold it.
+    let sender: ActorRef | undefined = Object.assign(new ActorRef('short-lived', 0, 'm#A'), { state: new Array(100_000).fill(1) });
+    const weak = new WeakRef(sender);
+    out.send(Kind.Tell, target, sender, 0, 'once');
+    sender = undefined;
+    drain();
+    // The link remembers the last two refs it interned: two others push the sender out of that.
+    for (const id of ['a', 'b']) out.send(Kind.Tell, target, new ActorRef(id, 0, 'm#A'), 0, 'x');
+    drain();
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(weak.deref()).toBeUndefined();
   });
 });
