@@ -344,6 +344,12 @@ export class ActorCell extends ActorRef {
     this.afterTurn();
   }
 
+  /** The actor has stopped for good: drop its state and its context (see ActorShutdown). */
+  releaseState(): void {
+    this.state = undefined;
+    if (this.mb !== undefined) this.mb.ctx = undefined;
+  }
+
   /** Accept a message. Returns false when a bounded mailbox refused it. */
   enqueue(message: unknown, sender: ActorRef | undefined, reply: unknown, committed?: (p: Promise<void>) => void): void {
     const mb = this.mb ?? (this.mb = new Mailbox());

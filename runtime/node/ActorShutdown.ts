@@ -101,6 +101,9 @@ export class ActorShutdown {
       if (reason !== 'normal' && reason !== 'parent-stopped' && reason !== 'system-stopped') {
         node.emitEvent({ type: 'stopped', actor: cell.id, worker: node.id, reason });
       }
+      // A stopped cell can outlive its actor (a ref to it held by the application, or by a link's
+      // table of refs on this thread): it keeps none of the actor's data.
+      cell.releaseState();
       // Whoever waits for the stop hears once its links and watches are down everywhere.
       node.linksAndWatches.forget(cell, () => {
         const waiters = this.stopWaiters.get(cell);

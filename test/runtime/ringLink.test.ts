@@ -6,7 +6,7 @@ import { HEAD, TAIL, SharedRing } from '../../runtime/transport/SharedRing.js';
 import { InboundLink, OutboundLink } from '../../runtime/transport/RingLink.js';
 import { Kind } from '../../runtime/transport/Frames.js';
 import { withSystem } from './helpers.js';
-import { SpreadEcho } from '../fixtures/runtime/actors.js';
+import { HeavyParent, SpreadEcho } from '../fixtures/runtime/actors.js';
 
 /*
  * What a long-running system does to its rings. A ring's head and tail are 32-bit word counters in
@@ -113,5 +113,14 @@ describe('refs interned on a link', () => {
     await new Promise((r) => setImmediate(r));
     gc();
     expect(weak.deref()).toBeUndefined();
+  });
+});
+
+describe('a stopped actor', () => {
+  it('leaves no state in its cell, which refs to it (and link tables holding those) may keep', async () => {
+    await withSystem(async (system) => {
+      const parent = await system.spawn(HeavyParent, { id: 'heavy-parent', placement: { worker: 1 } });
+      expect(await parent.ask('run', { timeoutMs: 3000 })).toEqual({ before: true, after: false });
+    });
   });
 });
