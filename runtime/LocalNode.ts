@@ -23,6 +23,7 @@ import type { NodeSettings, NodeTopology } from './node/NodeSettings.js';
 import { NodeStatsCollector, type NodeStats } from './node/NodeStats.js';
 import { RegistryReporter } from './node/RegistryReporter.js';
 import { RemoteReply, askType, type PendingAsk } from './node/Replies.js';
+import { PendingAsks } from './node/PendingAsks.js';
 import { spawnChildOf, spawnFromSpec, type SpawnSpec } from './node/Spawning.js';
 import { Topics, type TopicListener } from './node/Topics.js';
 import { relinkWorker, workerDied, workerDown } from './node/WorkerDeath.js';
@@ -115,7 +116,7 @@ export class LocalNode implements RefHost {
   private pass = 0;
   private flushQueued = false;
   /** @internal Asks and control requests waiting for an answer, by correlation id. */
-  readonly asks = new Map<number, PendingAsk>();
+  readonly asks = new PendingAsks();
   /** @internal The next correlation id (see takeCorr). */ nextCorr = 1;
   /** @internal Behaviours this thread has loaded, by key. */
   readonly behaviours = new Map<string, Behaviour>();
