@@ -271,8 +271,12 @@ export class LocalNode implements RefHost {
   private readonly deadlines = new AskDeadlines((corr) => {
     const p = this.asks.get(corr);
     if (p === undefined || p.timeoutMs === undefined) return;
+    // An answered ask leaves its id in its deadline's bucket: once ids have wrapped (takeCorr), the
+    // id may belong to a newer ask by then, whose own deadline is still to come.
+    const now = performance.now();
+    if (now < p.started + p.timeoutMs) return;
     this.asks.delete(corr);
-    const elapsed = Math.round(performance.now() - p.started);
+    const elapsed = Math.round(now - p.started);
     const type = p.type || messageTypeOf(p.message);
     p.reject(new AskTimeoutError(
       `ask to actor '${p.target}' with message '${type}' timed out after ${elapsed} ms (limit ${p.timeoutMs} ms)`,

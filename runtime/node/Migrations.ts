@@ -121,6 +121,8 @@ export class Migrations {
     };
     // From now on this id is a forwarder: the cell leaves, frames for it follow the packet.
     cell.status = Status.Stopped;
+    // The packet holds the state now; the old cell, which refs may outlive, keeps none of it.
+    cell.releaseState();
     node.cells.delete(cell);
     // A numbered child on its parent's thread was reached through the parent: now it is remote.
     if (cell.childNumber !== 0) node.cells.get(cell.parent!.id)?.children?.replace(cell.childNumber, new ActorRef(id, to, cell.def.key));

@@ -29,6 +29,8 @@ export class OutboundLink {
    */
   private refIds = new WeakMap<ActorRef, number>();
   private nextRef = 0;
+  /** Tables of refs started so far (a ResetRefs frame starts one). */
+  private tables = 0;
   private overflow: Spilled[] | undefined = undefined;
   private published: number;
   /** Listed in its node's dirty set (cheaper than searching the set per message). */
@@ -39,7 +41,7 @@ export class OutboundLink {
   private lastB: ActorRef | undefined;
   private lastBIdx = -1;
 
-  constructor(sab: SharedArrayBuffer) {
+  constructor(sab: SharedArrayBuffer, private readonly maxRefs = MAX_REFS) {
     this.ring = new SharedRing(sab);
     this.buf = Buffer.from(sab, 16, this.ring.capacity * 4);
     this.published = this.ring.writePos;
@@ -94,12 +96,13 @@ export class OutboundLink {
       this.lastA = ref; this.lastAIdx = known;
       return known;
     }
-    if (this.nextRef >= MAX_REFS) {
+    if (this.nextRef >= this.maxRefs) {
       const at = this.ring.reserve(HEADER);
       if (at < 0) return -1;
       this.header(at, HEADER, Kind.ResetRefs, 0, 0, 0);
       this.refIds = new WeakMap();
       this.nextRef = 0;
+      this.tables++;
       this.lastA = this.lastB = undefined;
     }
     const idx = this.nextRef;
@@ -117,10 +120,17 @@ export class OutboundLink {
   }
 
   private write(kind: number, target: ActorRef | undefined, sender: ActorRef | undefined, corr: number, value: unknown): boolean {
-    const t = target === undefined ? -1 : this.refIndex(target);
+    const tables = this.tables;
+    let t = target === undefined ? -1 : this.refIndex(target);
     if (t === -1 && target !== undefined) return false;
     const s = sender === undefined ? -1 : this.refIndex(sender);
     if (s === -1 && sender !== undefined) return false;
+    // Interning the sender started a fresh table (ResetRefs): the target's index was in the old
+    // one, which the reader drops at that frame. The target is interned again, in the new table.
+    if (this.tables !== tables && target !== undefined) {
+      t = this.refIndex(target);
+      if (t === -1) return false;
+    }
     const tag = tagOf(value);
     const packed = tag === Tag.Packed ? packr.pack(value) : undefined;
     const n = this.frameWords(tag, value, packed);

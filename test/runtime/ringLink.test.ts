@@ -6,7 +6,7 @@ import { HEAD, TAIL, SharedRing } from '../../runtime/transport/SharedRing.js';
 import { InboundLink, OutboundLink } from '../../runtime/transport/RingLink.js';
 import { Kind } from '../../runtime/transport/Frames.js';
 import { withSystem } from './helpers.js';
-import { HeavyParent, SpreadEcho } from '../fixtures/runtime/actors.js';
+import { HeavyParent, QuietCounter, SpreadEcho } from '../fixtures/runtime/actors.js';
 
 /*
  * What a long-running system does to its rings. A ring's head and tail are 32-bit word counters in
@@ -19,13 +19,13 @@ import { HeavyParent, SpreadEcho } from '../fixtures/runtime/actors.js';
 const RING_WORDS = 1024;
 
 /** A ring whose counters start at `start` (an int32), with a producer and a consumer on it. */
-function ringAt(start: number): { out: OutboundLink; inbound: InboundLink; errors: unknown[] } {
+function ringAt(start: number, maxRefs?: number): { out: OutboundLink; inbound: InboundLink; errors: unknown[] } {
   const sab = new SharedArrayBuffer((4 + RING_WORDS) * 4);
   const header = new Int32Array(sab, 0, 4);
   header[HEAD] = start;
   header[TAIL] = start;
   const errors: unknown[] = [];
-  const out = new OutboundLink(sab);
+  const out = new OutboundLink(sab, maxRefs);
   const inbound = new InboundLink(sab, 1, (id, node, behaviour) => new ActorRef(id, node, behaviour), (err) => errors.push(err), () => undefined);
   return { out, inbound, errors };
 }
@@ -121,6 +121,50 @@ describe('a stopped actor', () => {
     await withSystem(async (system) => {
       const parent = await system.spawn(HeavyParent, { id: 'heavy-parent', placement: { worker: 1 } });
       expect(await parent.ask('run', { timeoutMs: 3000 })).toEqual({ before: true, after: false });
+    });
+  });
+});
+
+describe('a link that starts a fresh table of refs', () => {
+  it('sends every message to its target from its sender, also when interning the sender starts the table', () => {
+    // A table of 4 refs: a new one every few messages instead of every 2^20 refs.
+    const { out, inbound, errors } = ringAt(0, 4);
+    const target = new ActorRef('target', 1, 'm#B');
+    const other = new ActorRef('other', 1, 'm#B');
+    const got: string[] = [];
+    const handler = (_o: number, _k: number, t: ActorRef | undefined, s: ActorRef | undefined, _c: number, value: unknown): void => {
+      got.push(`${String(value)}: ${s?.id ?? '-'} -> ${t?.id ?? '-'}`);
+    };
+    const want: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      // Short-lived senders, each telling the same long-lived target once; now and then another
+      // target, so that the reset falls at every position in the table.
+      const to = i % 3 === 0 ? other : target;
+      out.send(Kind.Tell, to, new ActorRef(`short-${i}`, 0, 'm#A'), 0, `m${i}`);
+      want.push(`m${i}: short-${i} -> ${to.id}`);
+      out.flush();
+      inbound.drain(handler, 100);
+    }
+    expect(errors).toEqual([]);
+    expect(got).toEqual(want);
+  });
+});
+
+describe('deadlines of answered asks, once ids have wrapped', () => {
+  it('do not time out a newer ask that took the same id', async () => {
+    await withSystem(async (system) => {
+      const echo = await system.spawn(SpreadEcho, { id: 'echo2', placement: { worker: 1 } });
+      const mute = await system.spawn(QuietCounter, { id: 'mute', placement: { worker: 2 } });
+      const node = (system as unknown as { node: { nextCorr: number } }).node;
+      const reused = node.nextCorr;
+      expect(await echo.ask('a', { timeoutMs: 300 })).toBe('a!');
+      // 2^31 ids later the same id comes round again (set back here instead).
+      node.nextCorr = reused;
+      const started = Date.now();
+      const err = await mute.ask('b', { timeoutMs: 1500 }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/timed out after \d+ ms \(limit 1500 ms\)/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     });
   });
 });
