@@ -344,10 +344,17 @@ export class ActorCell extends ActorRef {
     this.afterTurn();
   }
 
-  /** The actor has stopped for good: drop its state and its context (see ActorShutdown). */
+  /**
+   * The actor has stopped for good: drop its state and its context (see ActorShutdown). The
+   * context is cut off first, as after a restart: code of the actor still running unawaited can
+   * no longer act in its name (persist would put state back, a timer would never be cancelled).
+   */
   releaseState(): void {
     this.state = undefined;
-    if (this.mb !== undefined) this.mb.ctx = undefined;
+    const mb = this.mb;
+    if (mb === undefined || mb.ctx === undefined) return;
+    mb.ctx.detach('stopped');
+    mb.ctx = undefined;
   }
 
   /** Accept a message. Returns false when a bounded mailbox refused it. */

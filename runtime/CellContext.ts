@@ -14,8 +14,10 @@ export class CellContext implements ActorContext<unknown> {
   message: unknown = undefined;
   private logCache: Logger | undefined;
   private timersCache: CellTimers | undefined;
-  /** Its cell began a new incarnation: this context belongs to a handler of the old one. */
+  /** Its cell began a new incarnation or stopped for good: this context belongs to code of one that is over. */
   private detached = false;
+  /** Why it was cut off (names the dead letters and errors). */
+  private cutOffBy: 'restarted' | 'stopped' = 'restarted';
 
   // Held directly: `tell` is the hot path, and a sender's loop inlines only so much.
   private readonly node: LocalNode;
@@ -27,11 +29,11 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   /**
-   * Cut loose (its cell began a new incarnation): the old incarnation is dead, as a restarted OTP
-   * process is, so a handler of it that is still running can no longer act for the actor. Nothing
-   * it does through this context reaches the new incarnation or acts in its name:
+   * Cut loose (its cell began a new incarnation, or stopped): that incarnation is dead, as an OTP
+   * process that exited is, so its code that is still running can no longer act for the actor.
+   * Nothing it does through this context reaches a new incarnation or acts in its name:
    * - a reply goes nowhere, and a tell, publish or broadcast goes to dead letters
-   *   ('sender-restarted');
+   *   ('sender-restarted' or 'sender-stopped');
    * - an ask, a persist and a spawn fail with ActorFailedError (a spawn throws);
    * - a stop, timer, stash, subscription, watch or link does nothing, and its promise resolves.
    *
@@ -39,10 +41,11 @@ export class CellContext implements ActorContext<unknown> {
    * calls it where nothing catches: from a timer, an event listener, or a promise it does not await.
    * A throw there would take the whole worker down.
    */
-  detach(): void {
+  detach(why: 'restarted' | 'stopped' = 'restarted'): void {
     this.replyTo = undefined;
     this.sender = undefined;
     this.detached = true;
+    this.cutOffBy = why;
   }
 
   /** @internal whether detach() has run */
@@ -51,13 +54,15 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   private staleSend(target: string, message: unknown): void {
-    this.node.deadLetter(target, message, 'sender-restarted', this.selfRef, undefined);
+    this.node.deadLetter(target, message, `sender-${this.cutOffBy}`, this.selfRef, undefined);
   }
 
   private stale(what: string): ActorFailedError {
     const cell = this.cell;
     return new ActorFailedError(
-      `actor '${cell.id}' has been restarted: a handler of its previous incarnation cannot ${what}`,
+      this.cutOffBy === 'stopped'
+        ? `actor '${cell.id}' has stopped: its code still running cannot ${what}`
+        : `actor '${cell.id}' has been restarted: a handler of its previous incarnation cannot ${what}`,
       { actor: cell.id, behaviour: cell.def.name, worker: cell.host.id },
     );
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorRef } from '../../index.js';
 import { Recorder } from '../fixtures/behaviours.js';
-import { LatePair, TopAllSupervisor, TopSupervisor, type StaleMsg, type StaleReport } from '../fixtures/runtime/staleHandler.js';
+import { LatePair, StopsThenActs, TopAllSupervisor, TopSupervisor, type StaleMsg, type StaleReport } from '../fixtures/runtime/staleHandler.js';
 import { collectDeadLetters, eventually, sleep, withSystem } from './helpers.js';
 
 describe('a handler that outlives its incarnation', () => {
@@ -34,6 +34,26 @@ describe('a handler that outlives its incarnation', () => {
       expect(events.filter((e) => e.type === 'worker-died')).toEqual([]);
     }, { workers: 1, askTimeoutMs: 3000 });
   });
+  it('of an actor that stopped can no longer act for it either: sends are dead letters (sender-stopped), asks fail, timers set nothing', async () => {
+    await withSystem(async (system) => {
+      const dead = collectDeadLetters(system);
+      const probe = await system.spawn(Recorder, { id: 'probe2', placement: { worker: 1 } });
+      const actor = await system.spawn(StopsThenActs, { id: 'gone', placement: { worker: 1 } });
+      actor.tell({ ms: 200, probe: probe as ActorRef<StaleReport> });
+      const seen = await eventually(() => probe.ask<StaleReport[]>('dump'), (s) => s.length >= 1, 3000);
+      await sleep(150); // room for the timers, had they been set, to fire and reach dead letters
+      expect(seen).toHaveLength(1); // only the report: the stopped actor's own tell never arrived
+      const { outcomes } = seen[0]!;
+      expect(outcomes.ask).toMatch(/^ActorFailedError: actor 'gone' has stopped: its code still running cannot ask 'probe2'/);
+      for (const op of ['tell', 'timer', 'keptTimer', 'publish']) expect(outcomes[op], op).toBe('done');
+      const letters = dead.letters.filter((l) => l.reason === 'sender-stopped');
+      expect(letters.map((l) => l.target).sort()).toEqual(['probe2', 'topic:late-topic']);
+      // No timer message went to the stopped actor (it would be a dead letter for 'gone').
+      expect(dead.letters.filter((l) => l.target === 'gone')).toEqual([]);
+      expect(system.events.recent().filter((e) => e.type === 'worker-died')).toEqual([]);
+    }, { workers: 1, askTimeoutMs: 3000 });
+  });
+
   for (const [strategy, Top] of [['one-for-one', TopSupervisor], ['one-for-all', TopAllSupervisor]] as const) {
   it(`a nested ${strategy} supervisor restarted while it waits out a backoff leaves its new children alone, and its worker survives`, async () => {
     await withSystem(async (system) => {
