@@ -351,9 +351,14 @@ export class ActorCell extends ActorRef {
    */
   releaseState(): void {
     this.state = undefined;
+    this.cutOffContext('stopped');
+  }
+
+  /** Cut the context off (see CellContext.detach) and forget it: a next one is made on use. */
+  private cutOffContext(why: 'restarted' | 'stopped'): void {
     const mb = this.mb;
     if (mb === undefined || mb.ctx === undefined) return;
-    mb.ctx.detach('stopped');
+    mb.ctx.detach(why);
     mb.ctx = undefined;
   }
 
@@ -659,8 +664,7 @@ export class ActorCell extends ActorRef {
    */
   beginIncarnation(reason: string): void {
     this.incarnation++;
-    const mb = this.mb;
-    const ctx = mb?.ctx;
+    const ctx = this.mb?.ctx;
     if (ctx === undefined) return;
     const reply = ctx.replyTo;
     if (this.suspended && reply !== undefined && reply !== SIGNAL) {
@@ -670,8 +674,7 @@ export class ActorCell extends ActorRef {
         { actor: this.id, messageType: type, worker: this.host.id, behaviour: this.def.name },
       ));
     }
-    ctx.detach();
-    mb!.ctx = undefined;
+    this.cutOffContext('restarted');
   }
 
   /** Default supervision: restart with fresh state, give up past the intensity. */

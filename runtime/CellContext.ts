@@ -78,7 +78,6 @@ export class CellContext implements ActorContext<unknown> {
   }
 
   get timers(): Timers<unknown> {
-    if (this.detached) return NO_TIMERS;
     return (this.timersCache ??= new CellTimers(this.cell, this));
   }
 
@@ -211,22 +210,14 @@ export class CellContext implements ActorContext<unknown> {
   }
 }
 
-/** The timers of a context cut off by a restart: they set nothing (see CellContext.detach). */
-const NO_TIMERS: Timers<unknown> = {
-  once: () => undefined,
-  repeat: () => undefined,
-  cancel: () => undefined,
-  cancelAll: () => undefined,
-  isActive: () => false,
-};
-
 /** Timers owned by one actor: delivered to its own mailbox, cancelled when it stops or restarts. */
 class CellTimers implements Timers<unknown> {
   private readonly active = new Map<string, NodeJS.Timeout>();
   constructor(private readonly cell: ActorCell, private readonly ctx: CellContext) {}
 
   once(key: string, delayMs: number, message: unknown): void {
-    // Kept by a handler across a restart (`const t = ctx.timers`): it sets nothing any more.
+    // Its context was cut off (a restart or a stop; the timers may have been kept across it by a
+    // handler, `const t = ctx.timers`): it sets nothing any more.
     if (this.ctx.isCutOff) return;
     this.cancel(key);
     this.active.set(key, setTimeout(() => {

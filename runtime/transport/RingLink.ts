@@ -29,8 +29,6 @@ export class OutboundLink {
    */
   private refIds = new WeakMap<ActorRef, number>();
   private nextRef = 0;
-  /** Tables of refs started so far (a ResetRefs frame starts one). */
-  private tables = 0;
   private overflow: Spilled[] | undefined = undefined;
   private published: number;
   /** Listed in its node's dirty set (cheaper than searching the set per message). */
@@ -96,15 +94,6 @@ export class OutboundLink {
       this.lastA = ref; this.lastAIdx = known;
       return known;
     }
-    if (this.nextRef >= this.maxRefs) {
-      const at = this.ring.reserve(HEADER);
-      if (at < 0) return -1;
-      this.header(at, HEADER, Kind.ResetRefs, 0, 0, 0);
-      this.refIds = new WeakMap();
-      this.nextRef = 0;
-      this.tables++;
-      this.lastA = this.lastB = undefined;
-    }
     const idx = this.nextRef;
     const def = `${ref.id}\u0001${ref.node}\u0001${ref.behaviour}`;
     const n = HEADER + payloadWords(Tag.Utf8, def, undefined);
@@ -119,18 +108,26 @@ export class OutboundLink {
     return idx;
   }
 
+  /** Start a fresh table of refs (both ends drop theirs at the ResetRefs frame); false when the ring is full. */
+  private resetRefs(): boolean {
+    const at = this.ring.reserve(HEADER);
+    if (at < 0) return false;
+    this.header(at, HEADER, Kind.ResetRefs, 0, 0, 0);
+    this.refIds = new WeakMap();
+    this.nextRef = 0;
+    this.lastA = this.lastB = undefined;
+    return true;
+  }
+
   private write(kind: number, target: ActorRef | undefined, sender: ActorRef | undefined, corr: number, value: unknown): boolean {
-    const tables = this.tables;
-    let t = target === undefined ? -1 : this.refIndex(target);
+    // A full table is replaced before either ref is looked up: a frame's target and sender must be
+    // indexes of one table (a reset between the two sent messages to the wrong actor). A frame
+    // interns two refs at most, so the table never passes maxRefs.
+    if (this.nextRef > this.maxRefs - 2 && !this.resetRefs()) return false;
+    const t = target === undefined ? -1 : this.refIndex(target);
     if (t === -1 && target !== undefined) return false;
     const s = sender === undefined ? -1 : this.refIndex(sender);
     if (s === -1 && sender !== undefined) return false;
-    // Interning the sender started a fresh table (ResetRefs): the target's index was in the old
-    // one, which the reader drops at that frame. The target is interned again, in the new table.
-    if (this.tables !== tables && target !== undefined) {
-      t = this.refIndex(target);
-      if (t === -1) return false;
-    }
     const tag = tagOf(value);
     const packed = tag === Tag.Packed ? packr.pack(value) : undefined;
     const n = this.frameWords(tag, value, packed);
